@@ -1,0 +1,96 @@
+"""The outfall transparency portal (入河入海排污口信息公开平台)."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DEV_SECRET_KEY, ROOT, DefaultConfig
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; test_config replaces the instance config when testing."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(os.environ["DATABASE_URL"])
+    else:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config.setdefault("UPLOAD_DIR", None)
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    _refuse_insecure_defaults(app)
+
+    from . import cli, errors, i18n, security
+    from .extensions import babel, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.get_locale, timezone_selector=None)
+    _configure_sqlite(app)
+
+    from . import models  # noqa: F401  (registers every table)
+    from .outfalls.views import bp as outfalls_bp
+
+    app.register_blueprint(i18n.bp)
+    app.register_blueprint(outfalls_bp)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _refuse_insecure_defaults(app: Flask) -> None:
+    """Refuse to serve production traffic with the development secret key.
+
+    Raises:
+        RuntimeError: SECRET_KEY is the dev default outside debug and testing.
+    """
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is the development default; set FLASK_SECRET_KEY or "
+            "SECRET_KEY in instance/config.py before serving."
+        )
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """WAL mode and enforced foreign keys for the embedded SQLite database."""
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial pragma setup
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if app.config["SQLALCHEMY_DATABASE_URI"] not in ("sqlite://", "sqlite:///:memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()

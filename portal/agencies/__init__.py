@@ -1,0 +1,1 @@
+"""Departments, and later their staff and routing rules."""

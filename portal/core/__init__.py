@@ -1,0 +1,1 @@
+"""Framework-free helpers: time, codes, working days."""

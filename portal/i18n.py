@@ -1,0 +1,57 @@
+"""Languages, the locale selector, and the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask_babel import get_locale as babel_locale
+
+# Code -> (native name, text direction). Adding Uyghur later is one row and a catalogue.
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "zh": ("简体中文", "ltr"),
+    "en": ("English", "ltr"),
+}
+LANG_COOKIE = "lang"
+
+bp = Blueprint("i18n", __name__)
+
+
+def get_locale() -> str:
+    """The user's chosen language (cookie), else the browser's, else Chinese."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES.keys()) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    """Remember a language choice and go back where the user was."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    # Only local paths: never an open redirect.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        target = url_for("outfalls.home")
+    response = redirect(target)
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Expose the language list and text direction to templates."""
+
+    @app.context_processor
+    def _language_context():
+        code = str(babel_locale() or "zh")
+        lang = code.split("_")[0]
+        g.lang = lang
+        return {
+            "languages": LANGUAGES,
+            "current_lang": lang,
+            "text_dir": LANGUAGES.get(lang, ("", "ltr"))[1],
+            "html_lang": "zh-Hans" if lang == "zh" else lang,
+        }

@@ -1,0 +1,15 @@
+"""Import every domain's models so metadata (Alembic, create_all) sees all tables."""
+
+from .agencies.models import Department  # noqa: F401
+from .geo.models import Region, WaterBody  # noqa: F401
+from .outfalls.models import (  # noqa: F401
+    Approval,
+    ApprovalDocument,
+    Entity,
+    MonitoringRecord,
+    Outfall,
+    OutfallResponsibility,
+    RemediationEvent,
+    RemediationMilestone,
+    RemediationPlan,
+)

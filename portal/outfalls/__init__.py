@@ -1,0 +1,1 @@
+"""The outfall registry: outfalls, approvals, remediation, monitoring, QR landing."""

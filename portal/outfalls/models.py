@@ -1,0 +1,407 @@
+"""Outfall registry tables (一口一档): the outfall and everything published about it."""
+
+import enum
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from stdnum.cn import uscc
+
+from ..agencies.models import Department
+from ..core.clock import utcnow
+from ..dbtypes import UTCDateTime, str_enum
+from ..extensions import db
+from ..geo.models import Region, WaterBody
+
+
+class CategoryL1(enum.StrEnum):
+    """HJ 1235 first-level type codes (YH kept as the Jincheng/HJ 1235 appendix has it)."""
+
+    GY = "GY"  # industrial
+    SH = "SH"  # municipal wastewater treatment plant
+    NY = "NY"  # agricultural
+    YH = "YH"  # urban stormwater
+    QT = "QT"  # other
+
+
+class CategoryL2(enum.StrEnum):
+    """Second-level types; the prefix names the first level they belong to."""
+
+    gy_enterprise = "gy_enterprise"
+    gy_park_wwtp = "gy_park_wwtp"
+    gy_enterprise_storm = "gy_enterprise_storm"
+    gy_park_storm = "gy_park_storm"
+    sh_wwtp = "sh_wwtp"
+    ny_livestock = "ny_livestock"
+    ny_aquaculture = "ny_aquaculture"
+    yh_storm = "yh_storm"
+    qt_irrigation = "qt_irrigation"
+    qt_port = "qt_port"
+    qt_small_livestock = "qt_small_livestock"
+    qt_small_aquaculture = "qt_small_aquaculture"
+    qt_urban_scattered = "qt_urban_scattered"
+    qt_rural_facility = "qt_rural_facility"
+    qt_rural_scattered = "qt_rural_scattered"
+    qt_other = "qt_other"
+
+    @property
+    def l1(self) -> CategoryL1:
+        return CategoryL1(self.value[:2].upper())
+
+
+STORMWATER_L2 = frozenset(
+    {CategoryL2.gy_enterprise_storm, CategoryL2.gy_park_storm, CategoryL2.yh_storm}
+)
+
+
+class WaterKind(enum.StrEnum):
+    """River outfalls fall under MEE order 35, sea outfalls under 环海洋〔2024〕72号."""
+
+    river = "river"
+    sea = "sea"
+
+
+class ChannelKind(enum.StrEnum):
+    open_channel = "open_channel"
+    pipe = "pipe"
+    pump_station = "pump_station"
+    sluice = "sluice"
+    box_culvert = "box_culvert"
+    other = "other"
+
+
+class OutfallStatus(enum.StrEnum):
+    in_service = "in_service"
+    merged = "merged"
+    banned = "banned"
+    closed = "closed"
+
+
+class Entity(db.Model):
+    """A responsible or management entity: enterprise, plant operator, government body."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    # 统一社会信用代码, validated with python-stdnum before it is stored.
+    credit_code: Mapped[Optional[str]] = mapped_column(String(18), unique=True)
+    permit_no: Mapped[Optional[str]] = mapped_column(String(40))
+    industry: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    @validates("credit_code")
+    def _validate_credit_code(self, _key: str, value: str | None) -> str | None:
+        """Store only valid codes, in compact form.
+
+        Raises:
+            stdnum.exceptions.ValidationError: the code or its check character is wrong.
+        """
+        return uscc.validate(value) if value else None
+
+    def __repr__(self) -> str:
+        return f"<Entity {self.name}>"
+
+
+class Outfall(db.Model):
+    """One outfall (排污口) and its identity, place, type and responsibilities."""
+
+    __tablename__ = "outfalls"
+    __table_args__ = (
+        Index("ix_outfalls_region_code", "region_id", "code"),
+        Index("ix_outfalls_water_body_code", "water_body_id", "code"),
+        Index("ix_outfalls_category_l1_code", "category_l1", "code"),
+        Index("ix_outfalls_water_kind_code", "water_kind", "code"),
+        Index("ix_outfalls_status_code", "status", "code"),
+        Index("ix_outfalls_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The full HJ 1235 code, normalised (core.codes.normalise_code). Treated as opaque:
+    # segment lengths are not verified, so the segments are stored alongside, not parsed.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    seg_water: Mapped[str] = mapped_column(String(20), default="")
+    seg_region: Mapped[str] = mapped_column(String(12), default="")
+    seg_type: Mapped[str] = mapped_column(String(2), default="")
+    seg_serial: Mapped[str] = mapped_column(String(8), default="")
+    local_code: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category_l1: Mapped[CategoryL1] = mapped_column(str_enum(CategoryL1, 2))
+    # None means "not yet determinable" (暂无法确定) while the outfall is being traced.
+    category_l2: Mapped[Optional[CategoryL2]] = mapped_column(str_enum(CategoryL2))
+    water_kind: Mapped[WaterKind] = mapped_column(str_enum(WaterKind, 8))
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    water_body_id: Mapped[int] = mapped_column(ForeignKey("water_bodies.id"))
+    management_entity_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("entities.id"), index=True
+    )
+    supervising_department_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("departments.id"), index=True
+    )
+    channel_kind: Mapped[Optional[ChannelKind]] = mapped_column(str_enum(ChannelKind))
+    status: Mapped[OutfallStatus] = mapped_column(
+        str_enum(OutfallStatus, 16), default=OutfallStatus.in_service
+    )
+    status_since: Mapped[Optional[date]] = mapped_column(Date)
+    merged_into_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("outfalls.id"), index=True
+    )
+    signboard_installed_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Key into standards.STANDARDS; None means the default for the outfall's type.
+    standard_code: Mapped[Optional[str]] = mapped_column(String(24))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    region: Mapped[Region] = relationship()
+    water_body: Mapped[WaterBody] = relationship()
+    management_entity: Mapped[Optional[Entity]] = relationship()
+    supervising_department: Mapped[Optional[Department]] = relationship()
+    merged_into: Mapped[Optional["Outfall"]] = relationship(remote_side=[id])
+    responsible_links: Mapped[list["OutfallResponsibility"]] = relationship(
+        back_populates="outfall",
+        cascade="all, delete-orphan",
+        order_by="(OutfallResponsibility.is_primary.desc(), OutfallResponsibility.entity_id)",
+    )
+    approvals: Mapped[list["Approval"]] = relationship(
+        back_populates="outfall",
+        cascade="all, delete-orphan",
+        order_by="Approval.decided_on.desc()",
+    )
+    remediation_plan: Mapped[Optional["RemediationPlan"]] = relationship(
+        back_populates="outfall",
+        cascade="all, delete-orphan",
+        foreign_keys="RemediationPlan.outfall_id",
+    )
+
+    @property
+    def is_stormwater(self) -> bool:
+        """Stormwater outfalls: any dry-weather flow is itself an anomaly."""
+        return self.category_l1 is CategoryL1.YH or self.category_l2 in STORMWATER_L2
+
+    @property
+    def primary_entity(self) -> Optional[Entity]:
+        for link in self.responsible_links:
+            if link.is_primary:
+                return link.entity
+        return None
+
+    @property
+    def latest_approval(self) -> Optional["Approval"]:
+        return self.approvals[0] if self.approvals else None
+
+    def __repr__(self) -> str:
+        return f"<Outfall {self.code}>"
+
+
+class OutfallResponsibility(db.Model):
+    """Responsible entity (责任主体) of an outfall; a shared outlet names one primary."""
+
+    __tablename__ = "outfall_responsibilities"
+    __table_args__ = (
+        Index(
+            "uq_outfall_responsibilities_one_primary",
+            "outfall_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
+
+    outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id"), primary_key=True, index=True
+    )
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    outfall: Mapped[Outfall] = relationship(back_populates="responsible_links")
+    entity: Mapped[Entity] = relationship()
+
+
+class ApprovalKind(enum.StrEnum):
+    """审批 and 登记 for river outfalls (部令35号); 备案 for sea outfalls (72号)."""
+
+    approval = "approval"
+    registration = "registration"
+    filing = "filing"
+
+
+class Approval(db.Model):
+    """A published setting approval, registration or sea filing decision."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_outfall_decided", "outfall_id", "decided_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"))
+    kind: Mapped[ApprovalKind] = mapped_column(str_enum(ApprovalKind, 16))
+    decision_no: Mapped[str] = mapped_column(String(80))
+    authority: Mapped[str] = mapped_column(String(120))
+    decided_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[Optional[date]] = mapped_column(Date)
+    permitted_daily_volume_m3: Mapped[Optional[float]] = mapped_column(Float)
+    # Permit limits in mg/L (pH as "ph_min"/"ph_max"); they override the default standard.
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    outfall: Mapped[Outfall] = relationship(back_populates="approvals")
+    documents: Mapped[list["ApprovalDocument"]] = relationship(
+        back_populates="approval", cascade="all, delete-orphan", order_by="ApprovalDocument.id"
+    )
+
+
+class ApprovalDocument(db.Model):
+    """A PDF attached to an approval, stored content-addressed under the upload root."""
+
+    __tablename__ = "approval_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80), default="application/pdf")
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+    approval: Mapped[Approval] = relationship(back_populates="documents")
+
+
+class RemediationCategory(enum.StrEnum):
+    ban = "ban"  # 依法取缔
+    merge = "merge"  # 清理合并
+    regularise = "regularise"  # 规范整治
+    retain = "retain"  # 保留
+
+
+class RemediationStatus(enum.StrEnum):
+    """From finding an outfall to its sign-off (销号), as in DOMAIN §8."""
+
+    identified = "identified"
+    monitored = "monitored"
+    traced = "traced"
+    plan_approved = "plan_approved"
+    remediating = "remediating"
+    signoff_submitted = "signoff_submitted"
+    dept_confirmed = "dept_confirmed"
+    eee_approved = "eee_approved"
+    closed = "closed"
+    retained = "retained"
+
+
+DONE_REMEDIATION = frozenset({RemediationStatus.closed, RemediationStatus.retained})
+
+
+class RemediationPlan(db.Model):
+    """一口一策: the one remediation plan of an outfall."""
+
+    __tablename__ = "remediation_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"), unique=True)
+    category: Mapped[RemediationCategory] = mapped_column(str_enum(RemediationCategory, 16))
+    status: Mapped[RemediationStatus] = mapped_column(
+        str_enum(RemediationStatus), default=RemediationStatus.identified, index=True
+    )
+    measures: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[Optional[date]] = mapped_column(Date)
+    transition_until: Mapped[Optional[date]] = mapped_column(Date)
+    merge_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"))
+    signed_off_on: Mapped[Optional[date]] = mapped_column(Date)
+
+    outfall: Mapped[Outfall] = relationship(
+        back_populates="remediation_plan", foreign_keys=[outfall_id]
+    )
+    merge_target: Mapped[Optional[Outfall]] = relationship(foreign_keys=[merge_target_id])
+    milestones: Mapped[list["RemediationMilestone"]] = relationship(
+        cascade="all, delete-orphan", order_by="RemediationMilestone.due_on"
+    )
+    events: Mapped[list["RemediationEvent"]] = relationship(
+        cascade="all, delete-orphan", order_by="RemediationEvent.occurred_on"
+    )
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_REMEDIATION
+
+    def is_late(self, today: date) -> bool:
+        """Past its deadline and not signed off."""
+        return not self.is_done and self.deadline is not None and self.deadline < today
+
+
+class RemediationMilestone(db.Model):
+    """A dated step of a remediation plan."""
+
+    __tablename__ = "remediation_milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("remediation_plans.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[Optional[date]] = mapped_column(Date)
+
+
+class RemediationEvent(db.Model):
+    """One entry of a plan's public history: the status it reached, when, and why."""
+
+    __tablename__ = "remediation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("remediation_plans.id"), index=True)
+    status: Mapped[RemediationStatus] = mapped_column(str_enum(RemediationStatus))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SamplerKind(enum.StrEnum):
+    supervisory = "supervisory"  # 监督性监测 by the authorities
+    self_monitoring = "self"  # 自行监测 by the responsible entity
+
+
+class Weather(enum.StrEnum):
+    dry = "dry"
+    wet = "wet"
+
+
+class MonitoringRecord(db.Model):
+    """One sample: the five required indicators, flow, and any others."""
+
+    __tablename__ = "monitoring_records"
+    __table_args__ = (
+        Index("ix_monitoring_records_outfall_sampled", "outfall_id", "sampled_at"),
+        UniqueConstraint("outfall_id", "sampled_at", "sampler_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"))
+    sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sampler_kind: Mapped[SamplerKind] = mapped_column(str_enum(SamplerKind, 16))
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    weather: Mapped[Optional[Weather]] = mapped_column(str_enum(Weather, 8))
+    ph: Mapped[Optional[float]] = mapped_column(Float)
+    cod: Mapped[Optional[float]] = mapped_column(Float)
+    nh3n: Mapped[Optional[float]] = mapped_column(Float)
+    tn: Mapped[Optional[float]] = mapped_column(Float)
+    tp: Mapped[Optional[float]] = mapped_column(Float)
+    flow_m3s: Mapped[Optional[float]] = mapped_column(Float)
+    temperature_c: Mapped[Optional[float]] = mapped_column(Float)
+    # Other characteristic pollutants, mg/L, e.g. {"petroleum": 0.3}.
+    other: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    outfall: Mapped[Outfall] = relationship()

@@ -25,9 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(os.environ["DATABASE_URL"])
     else:
         app.config.update(test_config)
-    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(
-        app.config["SQLALCHEMY_DATABASE_URI"]
-    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config.setdefault("UPLOAD_DIR", None)
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
@@ -43,11 +41,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_sqlite(app)
 
     from . import models  # noqa: F401  (registers every table)
+    from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
     i18n.init_app(app)
+    labels.register(app)
+    # Lets templates link to a module only once it exists (e.g. the complaint form).
+    app.jinja_env.globals["has_endpoint"] = app.view_functions.__contains__
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

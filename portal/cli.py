@@ -38,3 +38,72 @@ def synth_command(count: int, seed: int):
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(portal_group)
+
+
+@portal_group.group("translate")
+def translate_group():
+    """Message catalogues: extract, update, compile."""
+
+
+def _pybabel(*args: str) -> None:
+    import subprocess
+    import sys
+
+    from .config import ROOT
+
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", *args],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@translate_group.command("update")
+def translate_update():
+    """Extract strings, merge them into every catalogue, fill English from the msgids."""
+    from babel.messages.pofile import read_po, write_po
+
+    from .config import ROOT
+
+    pot = ROOT / "translations" / "messages.pot"
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(pot),
+        "portal",
+        "templates",
+    )
+    _pybabel(
+        "update",
+        "-i",
+        str(pot),
+        "-d",
+        str(ROOT / "translations"),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
+    # The msgids are written in English, so the English catalogue is the identity.
+    en = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    with en.open("rb") as fh:
+        catalog = read_po(fh, locale="en")
+    for message in catalog:
+        if message.id:
+            message.string = message.id
+    with en.open("wb") as fh:
+        write_po(fh, catalog, omit_header=False, no_location=True, width=100)
+    zh = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+    with zh.open("rb") as fh:
+        missing = [m.id for m in read_po(fh, locale="zh") if m.id and not m.string]
+    for msgid in missing:
+        click.echo(f"untranslated (zh): {msgid}")
+    click.echo(f"{len(missing)} messages still need a Chinese translation.")

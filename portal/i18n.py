@@ -2,7 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+import flask_babel
+from flask import Blueprint, Flask, current_app, redirect, request, url_for
 from flask_babel import get_locale as babel_locale
 
 # Code -> (native name, text direction). Adding Uyghur later is one row and a catalogue.
@@ -20,9 +21,10 @@ def get_locale() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES.keys()) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(LANGUAGES.keys())
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 @bp.get("/lang/<code>")
@@ -35,20 +37,31 @@ def set_language(code: str):
         target = url_for("outfalls.home")
     response = redirect(target)
     if code in LANGUAGES:
-        response.set_cookie(
-            LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True
-        )
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
 
 
+def localname(obj) -> str:
+    """An object's English name when showing English and it has one, else its name."""
+    if getattr(obj, "name_en", "") and str(babel_locale() or "zh")[:2] != "zh":
+        return obj.name_en
+    return obj.name
+
+
 def init_app(app: Flask) -> None:
-    """Expose the language list and text direction to templates."""
+    """Expose the language list, text direction and `localname` to templates."""
+    app.add_template_filter(localname)
+    app.jinja_env.globals.update(
+        format_date=flask_babel.format_date,
+        format_datetime=flask_babel.format_datetime,
+        format_decimal=flask_babel.format_decimal,
+        format_percent=flask_babel.format_percent,
+    )
 
     @app.context_processor
     def _language_context():
         code = str(babel_locale() or "zh")
         lang = code.split("_")[0]
-        g.lang = lang
         return {
             "languages": LANGUAGES,
             "current_lang": lang,

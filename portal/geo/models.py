@@ -55,9 +55,7 @@ class WaterBody(db.Model):
     kind: Mapped[WaterBodyKind] = mapped_column(str_enum(WaterBodyKind))
     # Water-quality target: GB 3838 class (I–V) for inland water, GB 3097 class for sea.
     target_class: Mapped[Optional[str]] = mapped_column(String(8))
-    parent_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("water_bodies.id"), index=True
-    )
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("water_bodies.id"), index=True)
 
     parent: Mapped[Optional["WaterBody"]] = relationship(remote_side=[id])
 

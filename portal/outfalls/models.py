@@ -158,17 +158,13 @@ class Outfall(db.Model):
         str_enum(OutfallStatus, 16), default=OutfallStatus.in_service
     )
     status_since: Mapped[Optional[date]] = mapped_column(Date)
-    merged_into_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("outfalls.id"), index=True
-    )
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"), index=True)
     signboard_installed_on: Mapped[Optional[date]] = mapped_column(Date)
     # Key into standards.STANDARDS; None means the default for the outfall's type.
     standard_code: Mapped[Optional[str]] = mapped_column(String(24))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     region: Mapped[Region] = relationship()
     water_body: Mapped[WaterBody] = relationship()
@@ -226,9 +222,7 @@ class OutfallResponsibility(db.Model):
     )
 
     outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"), primary_key=True)
-    entity_id: Mapped[int] = mapped_column(
-        ForeignKey("entities.id"), primary_key=True, index=True
-    )
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
 
     outfall: Mapped[Outfall] = relationship(back_populates="responsible_links")
@@ -263,7 +257,9 @@ class Approval(db.Model):
 
     outfall: Mapped[Outfall] = relationship(back_populates="approvals")
     documents: Mapped[list["ApprovalDocument"]] = relationship(
-        back_populates="approval", cascade="all, delete-orphan", order_by="ApprovalDocument.id"
+        back_populates="approval",
+        cascade="all, delete-orphan",
+        order_by="ApprovalDocument.id",
     )
 
 

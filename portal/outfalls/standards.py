@@ -22,10 +22,14 @@ STANDARDS: dict[str, Standard] = {
     s.code: s
     for s in (
         Standard(
-            "GB18918-1A", {"cod": 50, "nh3n": 5, "tn": 15, "tp": 0.5}, cold_limits={"nh3n": 8}
+            "GB18918-1A",
+            {"cod": 50, "nh3n": 5, "tn": 15, "tp": 0.5},
+            cold_limits={"nh3n": 8},
         ),
         Standard(
-            "GB18918-1B", {"cod": 60, "nh3n": 8, "tn": 20, "tp": 1}, cold_limits={"nh3n": 15}
+            "GB18918-1B",
+            {"cod": 60, "nh3n": 8, "tn": 20, "tp": 1},
+            cold_limits={"nh3n": 15},
         ),
         Standard("GB18918-2", {"cod": 100, "nh3n": 25, "tp": 3}, cold_limits={"nh3n": 30}),
         Standard("GB8978-1", {"cod": 100, "nh3n": 15, "tp": 0.5}),
@@ -61,7 +65,9 @@ def standard_from_permit(limits: Mapping[str, float]) -> Standard | None:
 
 
 def applicable_standard(
-    standard_code: str | None, category_l1: str, permit_limits: Mapping[str, float] | None
+    standard_code: str | None,
+    category_l1: str,
+    permit_limits: Mapping[str, float] | None,
 ) -> Standard:
     """The limits that apply to one outfall: its permit, else its named or default standard."""
     if permit_limits:

@@ -1,0 +1,68 @@
+# Two commands do all the set-up on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=portal $(BIN)/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres test-browser setup setup-dev translations \
+        extract-messages update-messages lint bench clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# A random secret key for this machine, written once, never committed.
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print('SECRET_KEY = %r' % secrets.token_hex(32))" > $@
+	@echo "Wrote instance/config.py with a new random SECRET_KEY."
+
+translations: $(VENV)/.runtime
+	@$(BIN)/pybabel compile -q -d translations
+
+setup: $(VENV)/.runtime instance/config.py translations
+	$(FLASK) db upgrade
+	$(FLASK) portal demo
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Debian packages the browser tests need (Chromium, CJK fonts for readable screenshots).
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; else APT="sudo apt-get"; fi; \
+	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+setup-dev: $(VENV)/.dev translations browser-deps
+
+test: setup-dev
+	$(BIN)/python -m pytest -q -m "not browser"
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  $(BIN)/python -m pytest -q -m "not browser"; \
+	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped; .ci/run sets it)"; fi
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m browser
+
+lint: setup-dev
+	$(BIN)/ruff check portal tests benchmarks
+	$(BIN)/ruff format --check portal tests benchmarks
+
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+update-messages: extract-messages
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance/portal.sqlite* instance/search_index

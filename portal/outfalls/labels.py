@@ -1,0 +1,130 @@
+"""Translated labels for the registry's codes; templates call these, never raw values."""
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_L1 = {
+    "GY": _l("Industrial outfall"),
+    "SH": _l("Municipal wastewater treatment plant outfall"),
+    "NY": _l("Agricultural outfall"),
+    "YH": _l("Urban stormwater outfall"),
+    "QT": _l("Other outfall"),
+}
+
+CATEGORY_L2 = {
+    "gy_enterprise": _l("Industrial or mining enterprise outfall"),
+    "gy_park_wwtp": _l("Industrial park wastewater treatment plant outfall"),
+    "gy_enterprise_storm": _l("Industrial or mining enterprise stormwater outfall"),
+    "gy_park_storm": _l("Industrial park treatment plant stormwater outfall"),
+    "sh_wwtp": _l("Municipal wastewater treatment plant outfall"),
+    "ny_livestock": _l("Large-scale livestock farm outfall"),
+    "ny_aquaculture": _l("Large-scale aquaculture outfall"),
+    "yh_storm": _l("Urban stormwater outfall"),
+    "qt_irrigation": _l("Large or medium irrigation district outlet"),
+    "qt_port": _l("Port or dock outfall"),
+    "qt_small_livestock": _l("Small-scale livestock farm outfall"),
+    "qt_small_aquaculture": _l("Small-scale aquaculture outfall"),
+    "qt_urban_scattered": _l("Scattered urban sewage outlet"),
+    "qt_rural_facility": _l("Rural sewage treatment facility outfall"),
+    "qt_rural_scattered": _l("Scattered rural sewage outlet"),
+    "qt_other": _l("Other outfall"),
+    None: _l("Not yet determined"),
+}
+
+WATER_KIND = {"river": _l("River outfall"), "sea": _l("Sea outfall")}
+
+WATER_BODY_KIND = {
+    "river": _l("River"),
+    "lake": _l("Lake"),
+    "reservoir": _l("Reservoir"),
+    "canal": _l("Canal"),
+    "sea": _l("Sea area"),
+}
+
+CHANNEL_KIND = {
+    "open_channel": _l("Open channel"),
+    "pipe": _l("Pipe"),
+    "pump_station": _l("Pumping station"),
+    "sluice": _l("Sluice"),
+    "box_culvert": _l("Box culvert"),
+    "other": _l("Other"),
+    None: _l("Unknown"),
+}
+
+OUTFALL_STATUS = {
+    "in_service": _l("In service"),
+    "merged": _l("Merged"),
+    "banned": _l("Banned"),
+    "closed": _l("Closed"),
+}
+
+APPROVAL_KIND = {
+    "approval": _l("Setting approval"),
+    "registration": _l("Registration"),
+    "filing": _l("Sea outfall filing"),
+}
+
+REMEDIATION_CATEGORY = {
+    "ban": _l("Ban"),
+    "merge": _l("Clean up and merge"),
+    "regularise": _l("Regularise"),
+    "retain": _l("Retain"),
+}
+
+REMEDIATION_STATUS = {
+    "identified": _l("Identified"),
+    "monitored": _l("Monitored"),
+    "traced": _l("Source traced"),
+    "plan_approved": _l("Plan approved"),
+    "remediating": _l("Being remediated"),
+    "signoff_submitted": _l("Sign-off proof submitted"),
+    "dept_confirmed": _l("Confirmed by department"),
+    "eee_approved": _l("Approved by ecology bureau"),
+    "closed": _l("Signed off"),
+    "retained": _l("Retained"),
+}
+
+SAMPLER_KIND = {
+    "supervisory": _l("Supervisory monitoring"),
+    "self": _l("Self-monitoring"),
+}
+
+WEATHER = {"dry": _l("Dry weather"), "wet": _l("Wet weather"), None: ""}
+
+INDICATOR = {
+    "ph": _l("pH"),
+    "cod": _l("COD"),
+    "nh3n": _l("Ammonia nitrogen"),
+    "tn": _l("Total nitrogen"),
+    "tp": _l("Total phosphorus"),
+    "flow_m3s": _l("Flow"),
+    "dry_weather_flow": _l("Dry-weather discharge"),
+}
+
+STANDARD = {
+    "GB18918-1A": _l("GB 18918-2002 Class 1-A"),
+    "GB18918-1B": _l("GB 18918-2002 Class 1-B"),
+    "GB18918-2": _l("GB 18918-2002 Class 2"),
+    "GB8978-1": _l("GB 8978-1996 Level 1"),
+    "GB8978-2": _l("GB 8978-1996 Level 2"),
+    "GB8978-3": _l("GB 8978-1996 Level 3"),
+    "GB3838-III": _l("GB 3838-2002 Class III (reference)"),
+    "PERMIT": _l("Limits in the approval"),
+}
+
+REGION_LEVEL = {
+    "province": _l("Province"),
+    "city": _l("City"),
+    "county": _l("County or district"),
+    "township": _l("Township"),
+}
+
+
+def register(app) -> None:
+    """Make the label tables available to every template as `labels`."""
+    tables = {
+        name.lower(): value
+        for name, value in globals().items()
+        if name.isupper() and isinstance(value, dict)
+    }
+
+    app.jinja_env.globals["labels"] = tables

@@ -1,0 +1,361 @@
+"""Read-side services of the public registry: lookups, lists, figures."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from math import ceil
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from ..core.codes import is_plausible_code, normalise_code
+from ..extensions import db
+from ..geo.models import Region, WaterBody
+from .models import (
+    DONE_REMEDIATION,
+    Approval,
+    MonitoringRecord,
+    Outfall,
+    OutfallResponsibility,
+    RemediationPlan,
+)
+from .standards import Exceedance, Standard, applicable_standard, exceedances
+
+
+def _landing_query():
+    """An outfall with everything its QR page shows that is one row per outfall."""
+    return select(Outfall).options(
+        joinedload(Outfall.region),
+        joinedload(Outfall.water_body),
+        joinedload(Outfall.supervising_department),
+        joinedload(Outfall.management_entity),
+        joinedload(Outfall.merged_into),
+        joinedload(Outfall.remediation_plan),
+        joinedload(Outfall.responsible_links).joinedload(OutfallResponsibility.entity),
+        joinedload(Outfall.approvals),
+    )
+
+
+def find_outfall(code: str) -> Outfall | None:
+    """The outfall with this (already normalised) code, with its one-to-one data."""
+    if not is_plausible_code(code):
+        return None
+    return db.session.scalars(_landing_query().where(Outfall.code == code)).unique().first()
+
+
+def outfall_standard(outfall: Outfall) -> Standard:
+    """The limits that apply to an outfall: its latest approval's, else its standard."""
+    approval = outfall.latest_approval
+    return applicable_standard(
+        outfall.standard_code, outfall.category_l1.value, approval.limits if approval else None
+    )
+
+
+@dataclass
+class Sample:
+    """A monitoring record with the limits it breaks."""
+
+    record: MonitoringRecord
+    exceedances: list[Exceedance]
+
+    @property
+    def exceeded(self) -> set[str]:
+        return {e.indicator for e in self.exceedances}
+
+
+def evaluate(outfall: Outfall, records: list[MonitoringRecord]) -> list[Sample]:
+    """Flag each record against the outfall's applicable standard."""
+    standard = outfall_standard(outfall)
+    return [
+        Sample(
+            r,
+            exceedances(
+                {
+                    "ph": r.ph,
+                    "cod": r.cod,
+                    "nh3n": r.nh3n,
+                    "tn": r.tn,
+                    "tp": r.tp,
+                    "flow_m3s": r.flow_m3s,
+                },
+                standard,
+                stormwater=outfall.is_stormwater,
+                weather=r.weather.value if r.weather else None,
+                temperature_c=r.temperature_c,
+            ),
+        )
+        for r in records
+    ]
+
+
+def latest_records(outfall_id: int, limit: int) -> list[MonitoringRecord]:
+    """An outfall's most recent monitoring records, newest first."""
+    return list(
+        db.session.scalars(
+            select(MonitoringRecord)
+            .where(MonitoringRecord.outfall_id == outfall_id)
+            .order_by(MonitoringRecord.sampled_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def merged_source(code: str, target: Outfall) -> Outfall | None:
+    """The outfall `code` if it really was merged into `target` (for the notice)."""
+    code = normalise_code(code)
+    if not is_plausible_code(code):
+        return None
+    source = db.session.scalars(select(Outfall).where(Outfall.code == code)).first()
+    return source if source is not None and source.merged_into_id == target.id else None
+
+
+def outfall_detail(code: str) -> Outfall | None:
+    """An outfall with every public collection loaded for its full page."""
+    if not is_plausible_code(code):
+        return None
+    query = _landing_query().options(
+        joinedload(Outfall.approvals).selectinload(Approval.documents),
+        joinedload(Outfall.remediation_plan).selectinload(RemediationPlan.milestones),
+        joinedload(Outfall.remediation_plan).selectinload(RemediationPlan.events),
+        joinedload(Outfall.remediation_plan).joinedload(RemediationPlan.merge_target),
+    )
+    return db.session.scalars(query.where(Outfall.code == code)).unique().first()
+
+
+# --- Lists -------------------------------------------------------------------------
+
+
+@dataclass
+class OutfallFilters:
+    """Validated list filters; None means "any"."""
+
+    region: str | None = None
+    water: int | None = None
+    type: str | None = None
+    kind: str | None = None
+    remediation: str | None = None
+    status: str | None = None
+
+    def as_args(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Page:
+    """One page of results and where it sits among all pages."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _filtered(query, filters: OutfallFilters):
+    if filters.region:
+        region_ids = select(Region.id).where(
+            (Region.code == filters.region)
+            | Region.parent_id.in_(select(Region.id).where(Region.code == filters.region))
+        )
+        query = query.where(Outfall.region_id.in_(region_ids))
+    if filters.water is not None:
+        water_ids = select(WaterBody.id).where(
+            (WaterBody.id == filters.water) | (WaterBody.parent_id == filters.water)
+        )
+        query = query.where(Outfall.water_body_id.in_(water_ids))
+    if filters.type:
+        query = query.where(Outfall.category_l1 == filters.type)
+    if filters.kind:
+        query = query.where(Outfall.water_kind == filters.kind)
+    if filters.status:
+        query = query.where(Outfall.status == filters.status)
+    if filters.remediation:
+        query = query.where(
+            Outfall.id.in_(
+                select(RemediationPlan.outfall_id).where(
+                    RemediationPlan.status == filters.remediation
+                )
+            )
+        )
+    return query
+
+
+def list_outfalls(filters: OutfallFilters, page: int, per_page: int) -> Page:
+    """A page of outfalls matching the filters, ordered by code."""
+    base = _filtered(select(Outfall.id), filters)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    ids = (
+        _filtered(select(Outfall.id), filters)
+        .order_by(Outfall.code)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = db.session.scalars(
+        select(Outfall)
+        .where(Outfall.id.in_(ids))
+        .options(
+            joinedload(Outfall.region),
+            joinedload(Outfall.water_body),
+            joinedload(Outfall.remediation_plan),
+        )
+        .order_by(Outfall.code)
+    ).all()
+    return Page(list(rows), page, per_page, total or 0)
+
+
+def filter_choices() -> tuple[list[Region], list[WaterBody]]:
+    """Regions (city and below) and water bodies offered as list filters."""
+    regions = db.session.scalars(
+        select(Region).where(Region.parent_id.is_not(None)).order_by(Region.code)
+    ).all()
+    waters = db.session.scalars(select(WaterBody).order_by(WaterBody.kind, WaterBody.name)).all()
+    return list(regions), list(waters)
+
+
+# --- Figures -----------------------------------------------------------------------
+
+
+@dataclass
+class Headline:
+    """The home page's headline figures."""
+
+    total: int
+    demo: int
+    by_type: dict[str, int]
+    by_kind: dict[str, int]
+    plans: int
+    plans_done: int
+    approvals: int
+    late: int
+
+    @property
+    def share_done(self) -> float:
+        return self.plans_done / self.plans if self.plans else 0.0
+
+
+def headline_figures(today: date) -> Headline:
+    """Counts by type and kind, remediation progress and approvals published."""
+    by_type: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    total = demo = 0
+    rows = db.session.execute(
+        select(
+            Outfall.category_l1,
+            Outfall.water_kind,
+            func.count(),
+            func.sum(case((Outfall.is_demo, 1), else_=0)),
+        ).group_by(Outfall.category_l1, Outfall.water_kind)
+    )
+    for l1, kind, count, demo_count in rows:
+        by_type[l1.value] = by_type.get(l1.value, 0) + count
+        by_kind[kind.value] = by_kind.get(kind.value, 0) + count
+        total += count
+        demo += demo_count or 0
+    plans, done, late = db.session.execute(
+        select(
+            func.count(),
+            func.sum(case((RemediationPlan.status.in_(list(DONE_REMEDIATION)), 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        RemediationPlan.status.not_in(list(DONE_REMEDIATION))
+                        & (RemediationPlan.deadline < today),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+    ).one()
+    approvals = db.session.scalar(select(func.count()).select_from(Approval)) or 0
+    return Headline(total, demo, by_type, by_kind, plans, done or 0, approvals, late or 0)
+
+
+@dataclass
+class WaterBodySummary:
+    """A water body's outfalls grouped by type, then by status."""
+
+    water: WaterBody
+    groups: dict[str, list[Outfall]]
+    counts: dict[tuple[str, str], int]
+    total: int
+    shown: int
+    demo: bool
+
+
+def water_body_summary(water_id: int, limit: int = 500) -> WaterBodySummary | None:
+    """Everything the water body page shows, in three queries."""
+    water = db.session.get(WaterBody, water_id, options=[joinedload(WaterBody.parent)])
+    if water is None:
+        return None
+    scope = _filtered(select(Outfall), OutfallFilters(water=water_id))
+    counts: dict[tuple[str, str], int] = {}
+    for l1, status, n in db.session.execute(
+        _filtered(
+            select(Outfall.category_l1, Outfall.status, func.count()),
+            OutfallFilters(water=water_id),
+        ).group_by(Outfall.category_l1, Outfall.status)
+    ):
+        counts[(l1.value, status.value)] = n
+    outfalls = db.session.scalars(
+        scope.options(joinedload(Outfall.remediation_plan), joinedload(Outfall.region))
+        .order_by(Outfall.category_l1, Outfall.status, Outfall.code)
+        .limit(limit)
+    ).all()
+    groups: dict[str, list[Outfall]] = {}
+    for outfall in outfalls:
+        groups.setdefault(outfall.category_l1.value, []).append(outfall)
+    return WaterBodySummary(
+        water,
+        groups,
+        counts,
+        sum(counts.values()),
+        len(outfalls),
+        any(o.is_demo for o in outfalls),
+    )
+
+
+# --- Signboards --------------------------------------------------------------------
+
+
+def signboard_content(outfall: Outfall, url: str, hotline: str):
+    """What a signboard shows, in the current locale (callers force Chinese)."""
+    from flask_babel import gettext as _
+
+    from . import labels
+    from .signboard import SignboardContent
+
+    entity = outfall.primary_entity
+    dept = outfall.supervising_department
+    type_label = (
+        labels.CATEGORY_L2[outfall.category_l2.value]
+        if outfall.category_l2
+        else labels.CATEGORY_L1[outfall.category_l1.value]
+    )
+    rows = [
+        (_("Outfall type"), str(type_label)),
+        (_("Receiving water"), outfall.water_body.name),
+        (_("Responsible entity"), entity.name if entity else _("Being traced")),
+        (_("Supervising department"), dept.name if dept else ""),
+        (_("Supervision hotline"), hotline),
+    ]
+    title = _("Sea outfall") if outfall.water_kind.value == "sea" else _("River outfall")
+    return SignboardContent(
+        title=title,
+        name=outfall.name,
+        code=outfall.code,
+        rows=rows,
+        url=url,
+        footer=_("Scan for this outfall's information and monitoring, or to report a problem"),
+    )

@@ -7,8 +7,7 @@ FLASK := FLASK_APP=portal $(BIN)/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres test-browser setup setup-dev translations \
-        extract-messages update-messages lint bench clean browser-deps
+.PHONY: run test setup setup-dev translations update-messages lint clean browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +28,7 @@ instance/config.py:
 	@echo "Wrote instance/config.py with a new random SECRET_KEY."
 
 translations: $(VENV)/.runtime
-	@$(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel compile -d translations >/dev/null
 
 setup: $(VENV)/.runtime instance/config.py translations
 	$(FLASK) db upgrade
@@ -59,10 +58,8 @@ lint: setup-dev
 	$(BIN)/ruff check portal tests benchmarks
 	$(BIN)/ruff format --check portal tests benchmarks
 
-extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-update-messages: extract-messages
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+update-messages: $(VENV)/.runtime
+	$(FLASK) portal translate update
 
 clean:
 	rm -rf $(VENV) instance/portal.sqlite* instance/search_index

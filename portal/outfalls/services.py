@@ -343,13 +343,13 @@ def signboard_content(outfall: Outfall, url: str, hotline: str):
         if outfall.category_l2
         else labels.CATEGORY_L1[outfall.category_l1.value]
     )
-    rows = [
+    rows = (
         (_("Outfall type"), str(type_label)),
         (_("Receiving water"), outfall.water_body.name),
         (_("Responsible entity"), entity.name if entity else _("Being traced")),
         (_("Supervising department"), dept.name if dept else ""),
         (_("Supervision hotline"), hotline),
-    ]
+    )
     title = _("Sea outfall") if outfall.water_kind.value == "sea" else _("River outfall")
     return SignboardContent(
         title=title,

@@ -71,7 +71,7 @@ class SignboardContent:
     title: str
     name: str
     code: str
-    rows: list[tuple[str, str]]
+    rows: tuple[tuple[str, str], ...]
     url: str
     footer: str
 
@@ -540,6 +540,9 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
+# Loading the 30 000-glyph font costs ~0.4 s per PDF; identical signboards are common
+# (reprints, batch printing), so finished PDFs are kept by content.
+@lru_cache(maxsize=64)
 def signboard_pdf(content: SignboardContent) -> bytes:
     """Render the signboard as a one-page PDF at real size with an embedded CJK font."""
     # Imported here: fpdf2 takes ~0.4 s to import, which SVG-only callers (and app

@@ -53,6 +53,12 @@ def home():
     return render_template("outfalls/home.html", figures=figures, form=CodeLookupForm())
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/outfalls/")
 @public
 def list_outfalls():

@@ -28,13 +28,13 @@ CONTENT = SignboardContent(
     title="入河排污口",
     name="钦州市钦南区钦州港污水处理厂1#排污口 <A&B>",
     code="HG45070200GY0001",
-    rows=[
+    rows=(
         ("排污口类型", "工业排污口"),
         ("受纳水体", "钦江"),
         ("责任主体", "钦州市某某化工有限公司 & 合伙人 <测试>"),
         ("监管部门", "钦州市生态环境局"),
         ("监督电话", "12369"),
-    ],
+    ),
     url=URL,
     footer="扫码查看排污口信息、监测数据，或举报问题",
 )
@@ -44,7 +44,7 @@ CROWDED = SignboardContent(
     title="入海排污口（试行备案）",
     name="宜昌市长阳土家族自治县高家堰镇高家堰村白果坪" * 5 + "3#城镇雨洪排口",
     code="HG45070200GY0001-LEGACY-CODE-" * 3,
-    rows=[(f"字段{i}", "某某很长的责任主体名称有限责任公司" * 3) for i in range(9)],
+    rows=tuple((f"字段{i}", "某某很长的责任主体名称有限责任公司" * 3) for i in range(9)),
     url=LONG_URL,
     footer="扫码查看排污口信息、监测数据，或举报问题。" * 4,
 )
@@ -157,7 +157,7 @@ def test_svg_strips_xml_invalid_control_characters():
         title="入河排污口",
         name="坏\x00字\x0b符\x1f名\n\u3000 排污口",
         code="GY\x080001",
-        rows=[("类型", "工业\x07")],
+        rows=(("类型", "工业\x07"),),
         url=URL,
         footer="扫码",
     )

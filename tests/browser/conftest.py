@@ -1,0 +1,86 @@
+"""A live portal in a thread and headless Debian Chromium driven by Playwright."""
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import make_config
+
+# Nothing listens here: tiles fail to load, as at a riverbank with no signal.
+DEAD_TILES = "http://127.0.0.1:47999/tiles"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The portal on a file SQLite database, served on an ephemeral loopback port."""
+    app = create_app(
+        make_config(
+            tmp_path,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
+            PUBLIC_BASE_URL=None,
+            # Tiles would need the internet: point them at a closed local port so the
+            # test proves the pages work when tiles cannot load.
+            MAP_TILE_URL=f"{DEAD_TILES}/{{z}}/{{x}}/{{y}}.png",
+        )
+    )
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (390 × 844, touch, Chinese) that records console errors."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    page.console_errors = []
+
+    def on_console(msg):
+        source = msg.location.get("url", "")
+        # Expected: the unreachable tile server, and a 404 page's own status.
+        if msg.type != "error" or source.startswith(DEAD_TILES) or source == page.url:
+            return
+        page.console_errors.append(f"{msg.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()

@@ -2,13 +2,14 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
 
 
-@click.group("portal")
+@click.group("portal", cls=AppGroup)
 def portal_group():
     """Outfall portal administration."""
 

@@ -109,6 +109,7 @@ STANDARD = {
     "GB8978-3": _l("GB 8978-1996 Level 3"),
     "GB3838-III": _l("GB 3838-2002 Class III (reference)"),
     "PERMIT": _l("Limits in the approval"),
+    "STORM": _l("No concentration limit (stormwater outfall)"),
 }
 
 REGION_LEVEL = {

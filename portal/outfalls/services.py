@@ -46,7 +46,10 @@ def outfall_standard(outfall: Outfall) -> Standard:
     """The limits that apply to an outfall: its latest approval's, else its standard."""
     approval = outfall.latest_approval
     return applicable_standard(
-        outfall.standard_code, outfall.category_l1.value, approval.limits if approval else None
+        outfall.standard_code,
+        outfall.category_l1.value,
+        approval.limits if approval else None,
+        stormwater=outfall.is_stormwater,
     )
 
 

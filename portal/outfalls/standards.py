@@ -36,18 +36,21 @@ STANDARDS: dict[str, Standard] = {
         Standard("GB8978-2", {"cod": 150, "nh3n": 25, "tp": 1.0}),
         Standard("GB8978-3", {"cod": 500}),
         Standard("GB3838-III", {"cod": 20, "nh3n": 1.0, "tn": 1.0, "tp": 0.2}),
+        # Stormwater carries no discharge limit; what matters there is dry-weather flow.
+        Standard("STORM", {}, ph_range=None),
         # A permit's own limits, built per outfall by standard_from_permit().
     )
 }
 
-# Default standard by first-level type, when an outfall names none: municipal and park
-# plants discharge under GB 18918 1-A, enterprises under GB 8978 level 1, the rest are
-# compared with the receiving water's class III as a labelled reference.
+# Default standard by first-level type, when an outfall names none: municipal plants
+# discharge under GB 18918 1-A, enterprises under GB 8978 level 1, farms and other outlets
+# under GB 8978 level 2. Stormwater outfalls (YH and the *_storm subtypes) get none:
+# comparing runoff with a receiving-water class would flag nearly every rainy day.
 DEFAULT_BY_TYPE = {
     "SH": "GB18918-1A",
     "GY": "GB8978-1",
     "NY": "GB8978-2",
-    "YH": "GB3838-III",
+    "YH": "STORM",
     "QT": "GB8978-2",
 }
 
@@ -68,14 +71,16 @@ def applicable_standard(
     standard_code: str | None,
     category_l1: str,
     permit_limits: Mapping[str, float] | None,
+    stormwater: bool = False,
 ) -> Standard:
     """The limits that apply to one outfall: its permit, else its named or default standard."""
     if permit_limits:
         permit = standard_from_permit(permit_limits)
         if permit is not None:
             return permit
-    code = standard_code if standard_code in STANDARDS else DEFAULT_BY_TYPE[category_l1]
-    return STANDARDS[code]
+    if standard_code in STANDARDS:
+        return STANDARDS[standard_code]
+    return STANDARDS["STORM" if stormwater else DEFAULT_BY_TYPE[category_l1]]
 
 
 @dataclass(frozen=True)

@@ -75,5 +75,14 @@ def test_unknown_or_missing_standard_falls_back_to_the_type_default():
     assert applicable_standard("NO-SUCH", "GY", None).code == "GB8978-1"
 
 
+def test_stormwater_outfalls_have_no_concentration_limit_by_default():
+    for l1, stormwater in (("YH", False), ("GY", True)):
+        standard = applicable_standard(None, l1, None, stormwater=stormwater)
+        assert standard.code == "STORM"
+        assert exceedances({"ph": 5.0, "cod": 300, "tn": 20}, standard) == []
+    # A named standard or permit still applies to a stormwater outfall.
+    assert applicable_standard("GB8978-1", "YH", None, stormwater=True).code == "GB8978-1"
+
+
 def test_permit_without_limits_is_no_standard():
     assert standard_from_permit({"note": "x"}) is None

@@ -14,6 +14,14 @@ def portal_group():
     """Outfall portal administration."""
 
 
+def _analyze() -> None:
+    """Refresh the planner's statistics after a bulk load (SQLite and PostgreSQL alike)."""
+    from sqlalchemy import text
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
+
+
 @portal_group.command("demo")
 def demo_command():
     """Load the Qinzhou demo data once (does nothing if it is already there)."""
@@ -22,6 +30,7 @@ def demo_command():
     store = FileStore(current_app.config["UPLOAD_DIR"])
     loaded = load_demo(db.session, store, local_today())
     db.session.commit()
+    _analyze()
     click.echo("Demo data loaded." if loaded else "Demo data already present; nothing to do.")
 
 
@@ -34,6 +43,7 @@ def synth_command(count: int, seed: int):
 
     made = generate_synthetic(db.session, count, seed=seed)
     db.session.commit()
+    _analyze()
     click.echo(f"Generated {made} synthetic outfalls.")
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:30:14.440063
+Create Date: 2026-11-22 08:56:24.230253
 
 """
 from alembic import op
@@ -115,10 +115,12 @@ def upgrade():
     )
     with op.batch_alter_table('outfalls', schema=None) as batch_op:
         batch_op.create_index('ix_outfalls_category_l1_code', ['category_l1', 'code'], unique=False)
+        batch_op.create_index('ix_outfalls_category_l1_kind_demo', ['category_l1', 'water_kind', 'is_demo'], unique=False)
         batch_op.create_index('ix_outfalls_lat_lon', ['lat', 'lon'], unique=False)
         batch_op.create_index(batch_op.f('ix_outfalls_local_code'), ['local_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_outfalls_management_entity_id'), ['management_entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outfalls_merged_into_id'), ['merged_into_id'], unique=False)
+        batch_op.create_index('ix_outfalls_region_category_l1_code', ['region_id', 'category_l1', 'code'], unique=False)
         batch_op.create_index('ix_outfalls_region_code', ['region_id', 'code'], unique=False)
         batch_op.create_index('ix_outfalls_status_code', ['status', 'code'], unique=False)
         batch_op.create_index(batch_op.f('ix_outfalls_supervising_department_id'), ['supervising_department_id'], unique=False)
@@ -192,7 +194,8 @@ def upgrade():
     sa.UniqueConstraint('outfall_id', name=op.f('uq_remediation_plans_outfall_id'))
     )
     with op.batch_alter_table('remediation_plans', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_remediation_plans_status'), ['status'], unique=False)
+        batch_op.create_index('ix_remediation_plans_status_deadline', ['status', 'deadline'], unique=False)
+        batch_op.create_index('ix_remediation_plans_status_outfall', ['status', 'outfall_id'], unique=False)
 
     op.create_table('approval_documents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -252,7 +255,8 @@ def downgrade():
 
     op.drop_table('approval_documents')
     with op.batch_alter_table('remediation_plans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_remediation_plans_status'))
+        batch_op.drop_index('ix_remediation_plans_status_outfall')
+        batch_op.drop_index('ix_remediation_plans_status_deadline')
 
     op.drop_table('remediation_plans')
     with op.batch_alter_table('outfall_responsibilities', schema=None) as batch_op:
@@ -274,10 +278,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outfalls_supervising_department_id'))
         batch_op.drop_index('ix_outfalls_status_code')
         batch_op.drop_index('ix_outfalls_region_code')
+        batch_op.drop_index('ix_outfalls_region_category_l1_code')
         batch_op.drop_index(batch_op.f('ix_outfalls_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_outfalls_management_entity_id'))
         batch_op.drop_index(batch_op.f('ix_outfalls_local_code'))
         batch_op.drop_index('ix_outfalls_lat_lon')
+        batch_op.drop_index('ix_outfalls_category_l1_kind_demo')
         batch_op.drop_index('ix_outfalls_category_l1_code')
 
     op.drop_table('outfalls')

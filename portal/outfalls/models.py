@@ -121,6 +121,9 @@ class Outfall(db.Model):
     __tablename__ = "outfalls"
     __table_args__ = (
         Index("ix_outfalls_region_code", "region_id", "code"),
+        Index("ix_outfalls_region_category_l1_code", "region_id", "category_l1", "code"),
+        # Covers the home page's counts by type and kind without touching the table.
+        Index("ix_outfalls_category_l1_kind_demo", "category_l1", "water_kind", "is_demo"),
         Index("ix_outfalls_water_body_code", "water_body_id", "code"),
         Index("ix_outfalls_category_l1_code", "category_l1", "code"),
         Index("ix_outfalls_water_kind_code", "water_kind", "code"),
@@ -308,12 +311,16 @@ class RemediationPlan(db.Model):
     """一口一策: the one remediation plan of an outfall."""
 
     __tablename__ = "remediation_plans"
+    __table_args__ = (
+        Index("ix_remediation_plans_status_outfall", "status", "outfall_id"),
+        Index("ix_remediation_plans_status_deadline", "status", "deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"), unique=True)
     category: Mapped[RemediationCategory] = mapped_column(str_enum(RemediationCategory, 16))
     status: Mapped[RemediationStatus] = mapped_column(
-        str_enum(RemediationStatus), default=RemediationStatus.identified, index=True
+        str_enum(RemediationStatus), default=RemediationStatus.identified
     )
     measures: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[Optional[date]] = mapped_column(Date)

@@ -7,6 +7,7 @@ from math import ceil
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..core.clock import LOCAL_TZ
 from ..core.codes import is_plausible_code, normalise_code
 from ..extensions import db
 from ..geo.models import Region, WaterBody
@@ -42,9 +43,12 @@ def find_outfall(code: str) -> Outfall | None:
     return db.session.scalars(_landing_query().where(Outfall.code == code)).unique().first()
 
 
-def outfall_standard(outfall: Outfall) -> Standard:
-    """The limits that apply to an outfall: its latest approval's, else its standard."""
+def outfall_standard(outfall: Outfall, on: date | None = None) -> Standard:
+    """The limits that applied on a date (default: now): that day's approval, else a standard."""
     approval = outfall.latest_approval
+    if on is not None:
+        # Approvals are ordered newest first: take the one in force on that day.
+        approval = next((a for a in outfall.approvals if a.decided_on <= on), None)
     return applicable_standard(
         outfall.standard_code,
         outfall.category_l1.value,
@@ -66,8 +70,7 @@ class Sample:
 
 
 def evaluate(outfall: Outfall, records: list[MonitoringRecord]) -> list[Sample]:
-    """Flag each record against the outfall's applicable standard."""
-    standard = outfall_standard(outfall)
+    """Flag each record against the limits that applied when it was sampled."""
     return [
         Sample(
             r,
@@ -80,7 +83,7 @@ def evaluate(outfall: Outfall, records: list[MonitoringRecord]) -> list[Sample]:
                     "tp": r.tp,
                     "flow_m3s": r.flow_m3s,
                 },
-                standard,
+                outfall_standard(outfall, r.sampled_at.astimezone(LOCAL_TZ).date()),
                 stormwater=outfall.is_stormwater,
                 weather=r.weather.value if r.weather else None,
                 temperature_c=r.temperature_c,
@@ -287,46 +290,54 @@ def headline_figures(today: date) -> Headline:
 
 @dataclass
 class WaterBodySummary:
-    """A water body's outfalls grouped by type, then by status."""
+    """A water body's outfalls counted by type and status, with the first few of each type."""
 
     water: WaterBody
     groups: dict[str, list[Outfall]]
     counts: dict[tuple[str, str], int]
-    total: int
-    shown: int
     demo: bool
 
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
-def water_body_summary(water_id: int, limit: int = 500) -> WaterBodySummary | None:
-    """Everything the water body page shows, in three queries."""
+    def type_total(self, l1: str) -> int:
+        return sum(n for (t, _status), n in self.counts.items() if t == l1)
+
+
+def water_body_summary(water_id: int, per_type: int = 20) -> WaterBodySummary | None:
+    """Everything the water body page shows, in three queries whatever its size."""
     water = db.session.get(WaterBody, water_id, options=[joinedload(WaterBody.parent)])
     if water is None:
         return None
-    scope = _filtered(select(Outfall), OutfallFilters(water=water_id))
+    scope = OutfallFilters(water=water_id)
     counts: dict[tuple[str, str], int] = {}
     for l1, status, n in db.session.execute(
-        _filtered(
-            select(Outfall.category_l1, Outfall.status, func.count()),
-            OutfallFilters(water=water_id),
-        ).group_by(Outfall.category_l1, Outfall.status)
+        _filtered(select(Outfall.category_l1, Outfall.status, func.count()), scope).group_by(
+            Outfall.category_l1, Outfall.status
+        )
     ):
         counts[(l1.value, status.value)] = n
+    # The first few outfalls of each type (in service first), not thousands of them.
+    ranked = _filtered(
+        select(
+            Outfall.id,
+            func.row_number()
+            .over(partition_by=Outfall.category_l1, order_by=(Outfall.status, Outfall.code))
+            .label("rank"),
+        ),
+        scope,
+    ).subquery()
     outfalls = db.session.scalars(
-        scope.options(joinedload(Outfall.remediation_plan), joinedload(Outfall.region))
+        select(Outfall)
+        .where(Outfall.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_type)))
+        .options(joinedload(Outfall.remediation_plan), joinedload(Outfall.region))
         .order_by(Outfall.category_l1, Outfall.status, Outfall.code)
-        .limit(limit)
     ).all()
     groups: dict[str, list[Outfall]] = {}
     for outfall in outfalls:
         groups.setdefault(outfall.category_l1.value, []).append(outfall)
-    return WaterBodySummary(
-        water,
-        groups,
-        counts,
-        sum(counts.values()),
-        len(outfalls),
-        any(o.is_demo for o in outfalls),
-    )
+    return WaterBodySummary(water, groups, counts, any(o.is_demo for o in outfalls))
 
 
 # --- Signboards --------------------------------------------------------------------

@@ -234,3 +234,38 @@ def test_monitoring_in_dry_weather_at_a_stormwater_outfall_is_flagged(client, se
     code = seed(make)
     page = client.get(f"/o/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "in dry weather at a stormwater outfall" in page
+
+
+def test_each_sample_is_judged_by_the_approval_in_force_when_it_was_taken(client, seed):
+    def make():
+        outfall = f.outfall()
+        f.approval(outfall, decided_on=date(2024, 1, 1), limits={"cod": 100})
+        f.approval(
+            outfall,
+            decided_on=date(2026, 1, 1),
+            limits={"cod": 30},
+            decision_no="钦环审〔2026〕1号",
+        )
+        f.monitoring(outfall, cod=60.0, sampled_at=datetime(2025, 6, 1, tzinfo=UTC))
+        f.monitoring(outfall, cod=61.0, sampled_at=datetime(2026, 6, 1, tzinfo=UTC))
+        return outfall.code
+
+    code = seed(make)
+    page = client.get(f"/outfalls/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "COD 61 mg/L exceeds the limit 30 mg/L" in page
+    assert "COD 60 mg/L exceeds" not in page  # within the 2024 approval's 100 mg/L
+
+
+def test_water_body_page_shows_a_few_of_each_type_and_links_to_the_rest(client, seed):
+    def make():
+        water = f.water_body()
+        codes = [f.outfall(water_body=water).code for _ in range(23)]
+        return water.id, sorted(codes)
+
+    water_id, codes = seed(make)
+    page = client.get(f"/waters/{water_id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert codes[19] in page and codes[20] not in page
+    assert "All 23 outfalls of this type" in page
+    assert f"/outfalls/?water={water_id}&amp;type=GY" in page

@@ -47,7 +47,8 @@ browser-deps:
 setup-dev: $(VENV)/.dev translations browser-deps
 
 test: setup-dev
-	$(BIN)/python -m pytest -q -m "not browser"
+	@echo "== the suite on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not browser"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
 	  $(BIN)/python -m pytest -q -m "not browser"; \

@@ -19,6 +19,7 @@ from ..core.codes import normalise_code
 from ..core.storage import FileStore
 from ..geo.models import Region, RegionLevel, WaterBody, WaterBodyKind
 from ..outfalls.models import (
+    REMEDIATION_PATH,
     STORMWATER_L2,
     Approval,
     ApprovalDocument,
@@ -193,17 +194,7 @@ _PROFILES = {
 }
 _DRY_SEWAGE = (150, 18, 25, 2.0, (0.002, 0.03))
 
-_FULL_PATH = (
-    RemediationStatus.identified,
-    RemediationStatus.monitored,
-    RemediationStatus.traced,
-    RemediationStatus.plan_approved,
-    RemediationStatus.remediating,
-    RemediationStatus.signoff_submitted,
-    RemediationStatus.dept_confirmed,
-    RemediationStatus.eee_approved,
-    RemediationStatus.closed,
-)
+_FULL_PATH = REMEDIATION_PATH
 _RETAIN_PATH = _FULL_PATH[:4] + (RemediationStatus.retained,)
 _EARLY = _FULL_PATH[:4]
 _IN_PROGRESS = _FULL_PATH[:8]

@@ -11,6 +11,7 @@ from ..core.clock import LOCAL_TZ, local_today, utcnow
 from ..core.storage import FileStore
 from ..geo.models import Region, WaterBody, WaterBodyKind
 from ..outfalls.models import (
+    REMEDIATION_PATH,
     STORMWATER_L2,
     CategoryL1,
     CategoryL2,
@@ -61,16 +62,7 @@ _STATUS_WEIGHTS = (
     (OutfallStatus.banned, 5),
     (OutfallStatus.closed, 2),
 )
-_OPEN = (
-    RemediationStatus.identified,
-    RemediationStatus.monitored,
-    RemediationStatus.traced,
-    RemediationStatus.plan_approved,
-    RemediationStatus.remediating,
-    RemediationStatus.signoff_submitted,
-    RemediationStatus.dept_confirmed,
-    RemediationStatus.eee_approved,
-)
+_OPEN = REMEDIATION_PATH[:-1]
 
 
 def generate_synthetic(session, count: int, seed: int = 42, store: FileStore | None = None) -> int:

@@ -306,6 +306,20 @@ class RemediationStatus(enum.StrEnum):
 
 DONE_REMEDIATION = frozenset({RemediationStatus.closed, RemediationStatus.retained})
 
+# The path a plan takes to sign-off (销号), in order; retained outfalls leave it after
+# tracing. Demo data and, later, the sign-off workflow walk it.
+REMEDIATION_PATH = (
+    RemediationStatus.identified,
+    RemediationStatus.monitored,
+    RemediationStatus.traced,
+    RemediationStatus.plan_approved,
+    RemediationStatus.remediating,
+    RemediationStatus.signoff_submitted,
+    RemediationStatus.dept_confirmed,
+    RemediationStatus.eee_approved,
+    RemediationStatus.closed,
+)
+
 
 class RemediationPlan(db.Model):
     """一口一策: the one remediation plan of an outfall."""

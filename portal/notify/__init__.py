@@ -1,0 +1,1 @@
+"""Notifications: a transactional outbox, delivered by `flask portal deliver`."""

@@ -1,0 +1,1 @@
+"""Citizen complaints: intake, photos and public tracking."""

@@ -29,25 +29,37 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("UPLOAD_DIR", None)
     if not app.config["UPLOAD_DIR"]:
         app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    if not app.config.get("EVIDENCE_DIR"):
+        app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _refuse_insecure_defaults(app)
 
     from . import cli, errors, i18n, security
-    from .extensions import babel, csrf, db, migrate
+    from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.get_locale, timezone_selector=None)
     _configure_sqlite(app)
 
     from . import models  # noqa: F401  (registers every table)
+    from .complaints import labels as complaint_labels
+    from .complaints.views import bp as complaints_bp
     from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
+    app.register_blueprint(complaints_bp)
     i18n.init_app(app)
     labels.register(app)
+    complaint_labels.register(app)
     # Lets templates link to a module only once it exists (e.g. the complaint form).
     app.jinja_env.globals["has_endpoint"] = app.view_functions.__contains__
     security.init_app(app)

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
+from .notify.cli import deliver_command
 
 
 @click.group("portal", cls=AppGroup)
@@ -45,6 +46,24 @@ def synth_command(count: int, seed: int):
     db.session.commit()
     _analyze()
     click.echo(f"Generated {made} synthetic outfalls.")
+
+
+portal_group.add_command(deliver_command, "deliver")
+
+
+@portal_group.command("cleanup-files")
+@click.option(
+    "--older-than", default=3600, show_default=True, help="Seconds; younger files may be in flight."
+)
+def cleanup_files_command(older_than: int):
+    """Publish photo files of committed reports left staged by a crash; delete orphans."""
+    from .complaints import services as complaints
+
+    stores = complaints.Stores(
+        FileStore(current_app.config["UPLOAD_DIR"]), FileStore(current_app.config["EVIDENCE_DIR"])
+    )
+    result = complaints.cleanup_files(stores, older_than=older_than)
+    click.echo(f"Files: {result['published']} published, {result['deleted']} deleted.")
 
 
 def init_app(app: Flask) -> None:
@@ -114,7 +133,11 @@ def translate_update():
         write_po(fh, catalog, omit_header=False, no_location=True, width=100)
     zh = ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
     with zh.open("rb") as fh:
-        missing = [m.id for m in read_po(fh, locale="zh") if m.id and not m.string]
+        missing = [
+            m.id if isinstance(m.id, str) else m.id[0]
+            for m in read_po(fh, locale="zh")
+            if m.id and not all(m.string if isinstance(m.string, tuple) else (m.string,))
+        ]
     for msgid in missing:
         click.echo(f"untranslated (zh): {msgid}")
     click.echo(f"{len(missing)} messages still need a Chinese translation.")

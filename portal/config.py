@@ -32,6 +32,37 @@ class DefaultConfig:
     MAP_DEFAULT_CENTER = (21.98, 108.65)
     UPLOAD_DIR: str | None = None  # defaults to instance/uploads
     PAGE_SIZE = 50
+    # Where originals of citizens' photos are kept as evidence; never served publicly.
+    EVIDENCE_DIR: str | None = None  # defaults to instance/evidence
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Public writes per client IP (Flask-Limiter syntax).
+    COMPLAINT_RATE_LIMIT = "5 per minute;30 per day"
+    LOOKUP_RATE_LIMIT = "10 per minute;60 per day"
+    SUPPORT_RATE_LIMIT = "10 per minute;100 per day"
+    # Nearby open complaints shown before submitting: same outfall or within this radius.
+    NEARBY_RADIUS_M = 200
+    NEARBY_DAYS = 30
+    # A photo processed into a public copy and thumbnail (see complaints.photos).
+    COMPLAINT_MAX_PHOTOS = 6
+    COMPLAINT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    COMPLAINT_PHOTO_MAX_PIXELS = 40_000_000
+    COMPLAINT_DESCRIPTION_MAX = 2000
+    # Outgoing mail (flask portal deliver): a local relay by default.
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None  # secret: instance/config.py or FLASK_MAIL_PASSWORD
+    MAIL_USE_STARTTLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_FROM = "入河入海排污口信息公开平台 <noreply@example.invalid>"
+    # "log" only logs (masked number, length); or "package.module:ClassName", built with config.
+    SMS_BACKEND = "log"
+    NOTIFY_LOCK_FILE: str | None = None  # defaults to instance/notify-deliver.lock
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Six photos of 10 MB and the form around them; anything bigger is refused unread.
+    MAX_CONTENT_LENGTH = 62 * 1024 * 1024
+    # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
+    PROXY_FIX_HOPS = 0

@@ -1,6 +1,8 @@
 """Extension singletons, created unbound and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -26,3 +28,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits apply only where a view asks for one (public writes); storage from
+# RATELIMIT_STORAGE_URI: in-process memory by default, redis://… when scaled out.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,7 +1,16 @@
 """Import every domain's models so metadata (Alembic, create_all) sees all tables."""
 
 from .agencies.models import Department  # noqa: F401
+from .complaints.models import (  # noqa: F401
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintPhoto,
+    Reporter,
+    Support,
+)
 from .geo.models import Region, WaterBody  # noqa: F401
+from .notify.models import OutboxMessage  # noqa: F401
 from .outfalls.models import (  # noqa: F401
     Approval,
     ApprovalDocument,

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, text
 
 from portal import _normalise_db_url, create_app
 from portal.extensions import db
+from tests.smtp_server import smtp_server  # noqa: F401  (a real SMTP server fixture)
 
 TEST_DATABASE_URL = _normalise_db_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -20,6 +21,8 @@ def make_config(tmp_path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "RATELIMIT_ENABLED": False,
         "PUBLIC_BASE_URL": "https://pwk.example.test",
     }
     config.update(overrides)
@@ -49,12 +52,22 @@ def _truncate_all() -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def seed_reference_data() -> None:
+    """What migrations insert on a real install: the default complaint categories."""
+    from portal.complaints.categories import category_rows
+    from portal.complaints.models import ComplaintCategory
+
+    db.session.execute(ComplaintCategory.__table__.insert(), category_rows())
+    db.session.commit()
+
+
 @pytest.fixture
 def app(tmp_path, _postgres_schema):
     app = create_app(make_config(tmp_path))
     with app.app_context():
         if not ON_POSTGRES:
             db.create_all()
+        seed_reference_data()
     yield app
     with app.app_context():
         if ON_POSTGRES:

@@ -128,4 +128,4 @@ def register(app) -> None:
         if name.isupper() and isinstance(value, dict)
     }
 
-    app.jinja_env.globals["labels"] = tables
+    app.jinja_env.globals.setdefault("labels", {}).update(tables)

@@ -17,6 +17,7 @@ from ..core.clock import local_today
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.storage import FileStore
 from ..extensions import db
+from ..urls import public_url
 from . import qr, services, signboard
 from .forms import CodeLookupForm, OutfallFilterForm
 from .models import ApprovalDocument
@@ -35,14 +36,6 @@ def _canonical(code: str, endpoint: str):
 def _not_found(code: str):
     form = CodeLookupForm(data={"code": code})
     return render_template("outfalls/not_found.html", code=code, form=form), 404
-
-
-def public_url(endpoint: str, **values) -> str:
-    """Absolute URL on the configured public host (what QR codes and signboards carry)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 @bp.get("/")

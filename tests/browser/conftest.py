@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import make_config
+from tests.conftest import make_config, seed_reference_data
 
 # Nothing listens here: tiles fail to load, as at a riverbank with no signal.
 DEAD_TILES = "http://127.0.0.1:47999/tiles"
@@ -38,6 +38,7 @@ def live_app(tmp_path):
     )
     with app.app_context():
         db.create_all()
+        seed_reference_data()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -69,6 +70,9 @@ def phone(browser):
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
+        # At the riverbank: the phone knows where it is.
+        geolocation={"latitude": 21.9501, "longitude": 108.6202},
+        permissions=["geolocation"],
     )
     page = context.new_page()
     page.console_errors = []

@@ -24,3 +24,38 @@ def test_same_bytes_are_stored_once_and_no_temp_files_remain(tmp_path):
 def test_paths_only_come_from_real_digests(tmp_path, bad):
     with pytest.raises(ValueError):
         FileStore(tmp_path).path(bad)
+
+
+def test_staged_files_are_invisible_until_published(tmp_path):
+    store = FileStore(tmp_path)
+    staged = store.stage(b"photo")
+    assert not store.exists(staged.sha256) and staged.path.exists()
+    store.publish(staged)
+    assert store.path(staged.sha256).read_bytes() == b"photo"
+    assert not staged.path.exists()
+    store.publish(staged)  # publishing twice is harmless
+
+
+def test_discard_removes_staged_files(tmp_path):
+    store = FileStore(tmp_path)
+    staged = store.stage(b"photo")
+    store.discard([staged])
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_cleanup_publishes_referenced_and_deletes_orphaned_stale_files(tmp_path):
+    import os
+
+    store = FileStore(tmp_path)
+    kept, orphan, fresh = (
+        store.stage(b"committed"),
+        store.stage(b"rolled back"),
+        store.stage(b"new"),
+    )
+    for staged in (kept, orphan):
+        os.utime(staged.path, (0, 0))  # an hour and more ago
+    result = store.cleanup(lambda sha: sha == kept.sha256, older_than=3600)
+    assert result == {"published": 1, "deleted": 1}
+    assert store.exists(kept.sha256)
+    assert not orphan.path.exists() and not store.exists(orphan.sha256)
+    assert fresh.path.exists()  # a submission in flight is left alone

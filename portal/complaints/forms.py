@@ -1,0 +1,157 @@
+"""Complaint forms: what a citizen may send, checked field by field."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+# Mainland China, generously: coordinates outside it are a mistake, not a report.
+CHINA_LAT = (3.8, 53.6)
+CHINA_LON = (73.4, 135.1)
+
+PHONE = Regexp(
+    r"^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+    message=_l("Enter a mainland mobile number (11 digits) or a landline with its area code."),
+)
+
+
+class ComplaintForm(FlaskForm):
+    """The report form; photos are checked separately by the photo pipeline."""
+
+    category = SelectField(
+        _l("What is the problem?"),
+        validators=[DataRequired(message=_l("Choose what kind of problem this is."))],
+        choices=[],
+    )
+    description = TextAreaField(
+        _l("Describe what you see"),
+        validators=[
+            DataRequired(message=_l("Describe the problem in a few words.")),
+            Length(max=2000, message=_l("Keep the description under %(max)d characters.")),
+        ],
+    )
+    outfall = StringField(_l("Outfall code (if known)"), validators=[Optional(), Length(max=60)])
+    lat = FloatField(
+        _l("Latitude"),
+        validators=[
+            Optional(),
+            NumberRange(*CHINA_LAT, message=_l("This point is not in China. Check the map pin.")),
+        ],
+    )
+    lon = FloatField(
+        _l("Longitude"),
+        validators=[
+            Optional(),
+            NumberRange(*CHINA_LON, message=_l("This point is not in China. Check the map pin.")),
+        ],
+    )
+    location_source = HiddenField(default="pin")
+    photos = MultipleFileField(_l("Photos (up to 6)"))
+    identity = RadioField(
+        _l("Who are you?"),
+        choices=[
+            SelectChoice("anonymous", _l("Stay anonymous")),
+            SelectChoice("named", _l("Give my contact details (kept confidential)")),
+        ],
+        default="anonymous",
+    )
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), PHONE])
+    email = StringField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Length(max=200),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
+    consent = BooleanField(
+        _l("My description and photos may be published without my personal data.")
+    )
+    # A field people never see: bots fill it in.
+    website = StringField(_l("Leave this empty"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: both coordinates or neither."""
+        valid = super().validate(extra_validators)
+        if not self.lat.errors and not self.lon.errors:
+            if (self.lat.data is None) != (self.lon.data is None):
+                self.lon.errors = [_l("Give both latitude and longitude, or use the map.")]
+                valid = False
+        return valid
+
+    def validate_website(self, field):
+        if field.data:
+            raise ValidationError(_l("Leave this field empty."))
+
+
+class AddInfoForm(FlaskForm):
+    """More information or photos from the reporter on an open case."""
+
+    message = TextAreaField(
+        _l("Add information"),
+        validators=[
+            DataRequired(message=_l("Write what you want to add.")),
+            Length(max=2000, message=_l("Keep the description under %(max)d characters.")),
+        ],
+    )
+    photos = MultipleFileField(_l("Photos (up to 6)"))
+
+
+class RatingForm(FlaskForm):
+    """The reporter's rating of the outcome of a closed case."""
+
+    rating = IntegerField(
+        _l("How satisfied are you with the outcome?"),
+        validators=[InputRequired(), NumberRange(1, 5, message=_l("Choose 1 to 5 stars."))],
+    )
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
+
+
+class DisputeForm(FlaskForm):
+    """The reporter disputes the outcome; the case reopens."""
+
+    reason = TextAreaField(
+        _l("Why is the problem not solved?"),
+        validators=[
+            DataRequired(message=_l("Tell us why the problem is not solved.")),
+            Length(max=2000, message=_l("Keep the description under %(max)d characters.")),
+        ],
+    )
+
+
+class LookupForm(FlaskForm):
+    """Find one's case by tracking number and the phone or email given with it."""
+
+    tracking_no = StringField(
+        _l("Tracking number"),
+        validators=[DataRequired(message=_l("Enter the tracking number."))],
+    )
+    contact = StringField(
+        _l("Phone or email you gave"),
+        validators=[DataRequired(message=_l("Enter the phone number or email you gave."))],
+    )
+
+
+class SupportForm(FlaskForm):
+    """ "This affects me too" on an existing open complaint (a button with CSRF only)."""

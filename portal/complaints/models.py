@@ -1,0 +1,200 @@
+"""Citizen complaints: the case, its confidential reporter, photos and public timeline."""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.clock import utcnow
+from ..dbtypes import UTCDateTime, str_enum
+from ..extensions import db
+from ..outfalls.models import Outfall
+
+
+class ComplaintCategory(db.Model):
+    """A kind of problem citizens can report; rows, so the coordinator can change them."""
+
+    __tablename__ = "complaint_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ComplaintStatus(enum.StrEnum):
+    """Where a case stands; the queue module owns the transitions between them."""
+
+    submitted = "submitted"
+    accepted = "accepted"
+    rejected = "rejected"
+    transferred = "transferred"
+    in_progress = "in_progress"
+    awaiting_reporter = "awaiting_reporter"
+    resolved = "resolved"
+    closed = "closed"
+    reopened = "reopened"
+    merged = "merged"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        ComplaintStatus.submitted,
+        ComplaintStatus.accepted,
+        ComplaintStatus.transferred,
+        ComplaintStatus.in_progress,
+        ComplaintStatus.awaiting_reporter,
+        ComplaintStatus.reopened,
+    }
+)
+
+
+class LocationSource(enum.StrEnum):
+    pin = "pin"  # placed on the map or typed
+    device = "device"  # the phone's geolocation
+    photo = "photo"  # EXIF GPS of an uploaded photo
+    outfall = "outfall"  # the linked outfall's position
+
+
+class Complaint(db.Model):
+    """A citizen's report. Public fields only; who reported it lives in Reporter."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_lat_lon", "lat", "lon"),
+        Index("ix_complaints_outfall_created", "outfall_id", "created_at"),
+        Index("ix_complaints_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_no: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    # The private link's token is HMAC(SECRET_KEY, nonce): the database alone cannot
+    # rebuild it, the lookup form (tracking number + contact) can. Found by its hash.
+    token_nonce: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("complaint_categories.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    outfall_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"))
+    # Where the problem is, as precise as given; published only rounded (~100 m).
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    location_source: Mapped[Optional[LocationSource]] = mapped_column(str_enum(LocationSource, 8))
+    status: Mapped[ComplaintStatus] = mapped_column(
+        str_enum(ComplaintStatus, 20), default=ComplaintStatus.submitted
+    )
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    supporters: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    rating: Mapped[Optional[int]] = mapped_column(Integer)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+
+    category: Mapped[ComplaintCategory] = relationship()
+    outfall: Mapped[Optional[Outfall]] = relationship()
+    photos: Mapped[list["ComplaintPhoto"]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintPhoto.id"
+    )
+    events: Mapped[list["ComplaintEvent"]] = relationship(
+        back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintEvent.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def public_point(self) -> tuple[float, float] | None:
+        """The location rounded to three decimals (~110 m), safe to publish."""
+        if self.lat is None or self.lon is None:
+            return None
+        return round(self.lat, 3), round(self.lon, 3)
+
+
+class Reporter(db.Model):
+    """Who reported a complaint. Confidential: never on a public page or to the reported."""
+
+    __tablename__ = "complaint_reporters"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    email: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # Salted hash of the submitting IP, for abuse handling without keeping the address.
+    ip_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    complaint: Mapped[Complaint] = relationship()
+
+
+class ComplaintPhoto(db.Model):
+    """A photo: the public re-encoded copy and thumbnail, and the original as evidence."""
+
+    __tablename__ = "complaint_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    # Set when a photo was added later as extra information (an event), else None.
+    event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint_events.id"))
+    public_sha256: Mapped[str] = mapped_column(String(64))
+    thumb_sha256: Mapped[str] = mapped_column(String(64))
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_size: Mapped[int] = mapped_column(Integer)
+    original_format: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # Evidence, private: when and where the original says it was taken.
+    captured_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    gps_lat: Mapped[Optional[float]] = mapped_column(Float)
+    gps_lon: Mapped[Optional[float]] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="photos")
+
+
+class ActorKind(enum.StrEnum):
+    reporter = "reporter"
+    staff = "staff"
+    system = "system"
+
+
+class ComplaintEvent(db.Model):
+    """One entry of a case's history; append-only, each row hashed onto the previous one."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind, 16))
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    from_status: Mapped[Optional[str]] = mapped_column(String(20))
+    to_status: Mapped[Optional[str]] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class Support(db.Model):
+    """ "This affects me too" from another citizen, instead of a duplicate complaint."""
+
+    __tablename__ = "complaint_supports"
+    __table_args__ = (UniqueConstraint("complaint_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    # Salted hash of IP and user agent: one "me too" per browser, no address kept.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

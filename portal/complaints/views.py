@@ -1,0 +1,375 @@
+"""Citizen complaint pages: report, track privately, look up, public summaries."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..core.clock import utcnow
+from ..core.storage import FileStore
+from ..extensions import db, limiter
+from ..i18n import localname
+from ..urls import public_url
+from . import services
+from .forms import AddInfoForm, ComplaintForm, DisputeForm, LookupForm, RatingForm, SupportForm
+from .models import Complaint, ComplaintPhoto
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+
+
+def _limit(setting: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+def _stores() -> services.Stores:
+    return services.Stores(
+        FileStore(current_app.config["UPLOAD_DIR"]),
+        FileStore(current_app.config["EVIDENCE_DIR"]),
+    )
+
+
+def _photo_limits() -> services.PhotoLimits:
+    c = current_app.config
+    return services.PhotoLimits(
+        c["COMPLAINT_MAX_PHOTOS"], c["COMPLAINT_PHOTO_MAX_BYTES"], c["COMPLAINT_PHOTO_MAX_PIXELS"]
+    )
+
+
+def _private(response):
+    """Pages behind the private link: never cached, never leaked through the Referer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _commit_then_publish(staged) -> bool:
+    """Commit the unit of work, then publish its files; on failure store nothing."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        services.discard(staged)
+        current_app.logger.exception("commit failed; submission discarded")
+        return False
+    services.publish(staged)
+    return True
+
+
+# --- Reporting ---------------------------------------------------------------------------
+
+
+def _complaint_form() -> ComplaintForm:
+    form = ComplaintForm()
+    form.category.choices = [(c.code, c) for c in services.active_categories()]
+    return form
+
+
+def _render_new(form: ComplaintForm, status: int = 200, outfall=None, nearby=None):
+    nearby_items = nearby if nearby is not None else []
+    return render_template(
+        "complaints/new_complaint.html", form=form, outfall=outfall, nearby=nearby_items
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@_limit("COMPLAINT_RATE_LIMIT")
+def new_complaint():
+    """The report form; a QR page's link pre-fills the outfall (?outfall=<code>)."""
+    form = _complaint_form()
+    now = utcnow()
+    if request.method == "GET":
+        outfall = None
+        if code := request.args.get("outfall"):
+            try:
+                outfall = services.find_outfall(code)
+            except services.InputError as error:
+                form.outfall.data = code
+                form.outfall.errors = [error.message]
+                return _render_new(form, 404)
+            form.outfall.data = outfall.code
+        nearby = (
+            services.nearby_open(
+                outfall.lat if outfall else None,
+                outfall.lon if outfall else None,
+                outfall.id if outfall else None,
+                now,
+                radius_m=current_app.config["NEARBY_RADIUS_M"],
+                days=current_app.config["NEARBY_DAYS"],
+            )
+            if outfall
+            else []
+        )
+        return _render_new(form, outfall=outfall, nearby=nearby)
+
+    if not form.validate():
+        return _render_new(form, 400)
+    try:
+        photos = services.read_photos(request.files.getlist(form.photos.name), _photo_limits())
+        receipt = services.submit_complaint(
+            services.ComplaintInput(
+                category_code=form.category.data,
+                description=form.description.data,
+                outfall_code=form.outfall.data,
+                lat=form.lat.data,
+                lon=form.lon.data,
+                location_source=form.location_source.data or "pin",
+                anonymous=form.identity.data != "named",
+                name=form.name.data or "",
+                phone=form.phone.data or "",
+                email=form.email.data or "",
+                consent_publish=form.consent.data,
+                ip=request.remote_addr or "",
+            ),
+            photos,
+            now,
+            _stores(),
+            current_app.config["SECRET_KEY"],
+            lambda token: public_url("complaints.track", token=token),
+        )
+    except services.InputError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        return _render_new(form, 400)
+    if not _commit_then_publish(receipt.staged):
+        form.description.errors = [
+            _("We could not save your report; nothing was stored. Please try again.")
+        ]
+        return _render_new(form, 503)
+    return redirect(url_for("complaints.track", token=receipt.token, new=1), 303)
+
+
+@bp.get("/nearby.json")
+def nearby():
+    """Open complaints near a point or at an outfall, for the form's "before you report"."""
+    try:
+        lat = float(request.args["lat"]) if request.args.get("lat") else None
+        lon = float(request.args["lon"]) if request.args.get("lon") else None
+        outfall = services.find_outfall(request.args.get("outfall"))
+    except (ValueError, services.InputError):
+        return jsonify(error=_("Give a valid point or outfall code.")), 400
+    if (lat is None) != (lon is None) or (lat is None and outfall is None):
+        return jsonify(error=_("Give a valid point or outfall code.")), 400
+    items = services.nearby_open(
+        lat if lat is not None else outfall.lat,
+        lon if lon is not None else outfall.lon,
+        outfall.id if outfall else None,
+        utcnow(),
+        radius_m=current_app.config["NEARBY_RADIUS_M"],
+        days=current_app.config["NEARBY_DAYS"],
+    )
+    response = jsonify(
+        complaints=[
+            {
+                "tracking_no": n.complaint.tracking_no,
+                "category": localname(n.complaint.category),
+                "status": n.complaint.status.value,
+                "distance_m": round(n.distance_m) if n.distance_m is not None else None,
+                "supporters": n.complaint.supporters,
+                "url": url_for("complaints.show_public", tracking_no=n.complaint.tracking_no),
+            }
+            for n in items
+        ]
+    )
+    response.cache_control.max_age = 30
+    return response
+
+
+# --- The reporter's private page ---------------------------------------------------------
+
+
+def _case_or_404(token: str) -> Complaint:
+    complaint = services.find_by_token(token)
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+def _render_track(complaint, token, *, info=None, rating=None, disputing=None, status=200):
+    return _private(
+        (
+            render_template(
+                "complaints/track.html",
+                complaint=complaint,
+                token=token,
+                info_form=info or AddInfoForm(),
+                rating_form=rating or RatingForm(),
+                dispute_form=disputing or DisputeForm(),
+                is_new=request.args.get("new") == "1",
+                link=public_url("complaints.track", token=token),
+            ),
+            status,
+        )
+    )
+
+
+@bp.get("/t/<token>")
+def track(token: str):
+    """The reporter's private tracking page: status, timeline, replies, follow-ups."""
+    return _render_track(_case_or_404(token), token)
+
+
+@bp.post("/t/<token>/info")
+@_limit("COMPLAINT_RATE_LIMIT")
+def add_info(token: str):
+    """The reporter adds information or photos."""
+    complaint = _case_or_404(token)
+    form = AddInfoForm()
+    if not form.validate():
+        return _render_track(complaint, token, info=form, status=400)
+    try:
+        photos = services.read_photos(request.files.getlist(form.photos.name), _photo_limits())
+        staged = services.add_information(complaint, form.message.data, photos, utcnow(), _stores())
+    except services.InputError as error:
+        db.session.rollback()
+        complaint = _case_or_404(token)
+        getattr(form, error.field).errors = [error.message]
+        return _render_track(complaint, token, info=form, status=400)
+    if not _commit_then_publish(staged):
+        abort(503)
+    flash(_("Thank you; your information was added."), "success")
+    return redirect(url_for("complaints.track", token=token), 303)
+
+
+@bp.post("/t/<token>/rate")
+def rate(token: str):
+    """The reporter rates the outcome."""
+    complaint = _case_or_404(token)
+    form = RatingForm()
+    if form.validate():
+        try:
+            services.rate(complaint, form.rating.data, form.comment.data or "", utcnow())
+        except services.InputError as error:
+            form.rating.errors = [error.message]
+    if form.errors:
+        db.session.rollback()
+        return _render_track(_case_or_404(token), token, rating=form, status=400)
+    db.session.commit()
+    flash(_("Thank you for rating the outcome."), "success")
+    return redirect(url_for("complaints.track", token=token), 303)
+
+
+@bp.post("/t/<token>/dispute")
+def dispute(token: str):
+    """The reporter disputes the outcome, which reopens the case."""
+    complaint = _case_or_404(token)
+    form = DisputeForm()
+    if form.validate():
+        try:
+            services.dispute(complaint, form.reason.data, utcnow())
+        except services.InputError as error:
+            form.reason.errors = [error.message]
+    if form.errors:
+        db.session.rollback()
+        return _render_track(_case_or_404(token), token, disputing=form, status=400)
+    db.session.commit()
+    flash(_("The case was reopened."), "success")
+    return redirect(url_for("complaints.track", token=token), 303)
+
+
+def _send_photo(photo: ComplaintPhoto, kind: str, private: bool):
+    if kind not in ("photo", "thumb"):
+        abort(404)
+    sha = photo.public_sha256 if kind == "photo" else photo.thumb_sha256
+    path = FileStore(current_app.config["UPLOAD_DIR"]).path(sha)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", etag=sha, max_age=3600)
+    if private:
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/t/<token>/photos/<int:photo_id>/<kind>.jpg")
+def private_photo(token: str, photo_id: int, kind: str):
+    """A photo of the reporter's own case (public copy, never the original)."""
+    complaint = _case_or_404(token)
+    photo = next((p for p in complaint.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    return _send_photo(photo, kind, private=True)
+
+
+@bp.route("/lookup", methods=["GET", "POST"])
+@_limit("LOOKUP_RATE_LIMIT")
+def lookup():
+    """Find one's case with its tracking number and the phone or email given."""
+    form = LookupForm()
+    if form.validate_on_submit():
+        token = services.lookup(
+            form.tracking_no.data, form.contact.data, current_app.config["SECRET_KEY"]
+        )
+        if token:
+            return redirect(url_for("complaints.track", token=token), 303)
+        form.contact.errors = [
+            _(
+                "No case matches this tracking number and phone or email. Anonymous reports "
+                "can only be opened with their private link."
+            )
+        ]
+    status = 400 if form.errors else 200
+    return _private((render_template("complaints/lookup.html", form=form), status))
+
+
+# --- Public summaries --------------------------------------------------------------------
+
+
+def _public_or_404(tracking_no: str) -> Complaint:
+    number = services.normalise_tracking_no(tracking_no)
+    complaint = db.session.scalars(select(Complaint).where(Complaint.tracking_no == number)).first()
+    if complaint is None:
+        abort(404)
+    return complaint
+
+
+@bp.get("/<tracking_no>")
+def show_public(tracking_no: str):
+    """What anyone may see of a case: no reporter, rounded location, consented content."""
+    complaint = _public_or_404(tracking_no)
+    if complaint.tracking_no != tracking_no:
+        return redirect(url_for("complaints.show_public", tracking_no=complaint.tracking_no), 301)
+    response = make_response(
+        render_template("complaints/show_public.html", complaint=complaint, form=SupportForm())
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/<tracking_no>/photos/<int:photo_id>/<kind>.jpg")
+def public_photo(tracking_no: str, photo_id: int, kind: str):
+    """A published photo: only when the reporter agreed to publication."""
+    complaint = _public_or_404(tracking_no)
+    photo = next((p for p in complaint.photos if p.id == photo_id), None)
+    if photo is None or photo.event_id is not None or not complaint.consent_publish:
+        abort(404)
+    return _send_photo(photo, kind, private=False)
+
+
+@bp.post("/<tracking_no>/support")
+@_limit("SUPPORT_RATE_LIMIT")
+def support(tracking_no: str):
+    """ "This affects me too": count the citizen instead of filing a duplicate."""
+    complaint = _public_or_404(tracking_no)
+    form = SupportForm()
+    if not form.validate():
+        abort(400)
+    fingerprint = f"{request.remote_addr}|{request.user_agent.string}"
+    if services.add_support(complaint, fingerprint, utcnow(), current_app.config["SECRET_KEY"]):
+        db.session.commit()
+        flash(_("Thank you: your voice was added to this report."), "success")
+    else:
+        flash(_("Your voice was already counted for this report."), "info")
+    return redirect(url_for("complaints.show_public", tracking_no=complaint.tracking_no), 303)

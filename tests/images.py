@@ -1,0 +1,39 @@
+"""Photos made on the fly for tests: a phone-like JPEG with EXIF GPS, and bad files."""
+
+import io
+
+from PIL import Image
+
+QINZHOU = (21.68, 108.61)
+
+
+def _dms(value: float):
+    degrees = int(value)
+    minutes_float = (value - degrees) * 60
+    minutes = int(minutes_float)
+    return (degrees, minutes, round((minutes_float - minutes) * 60, 4))
+
+
+def phone_jpeg(gps=QINZHOU, size=(800, 600), taken="2026:11:20 09:30:00") -> bytes:
+    """A JPEG with EXIF capture time and (optionally) GPS, as a phone writes it."""
+    image = Image.new("RGB", size, (40, 90, 140))
+    for x in range(0, size[0], 40):
+        image.paste((200, 180, 40), (x, 0, x + 10, size[1]))
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    exif_ifd = exif.get_ifd(0x8769)
+    exif_ifd[0x9003] = taken
+    if gps:
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd[1] = "N" if gps[0] >= 0 else "S"
+        gps_ifd[2] = _dms(abs(gps[0]))
+        gps_ifd[3] = "E" if gps[1] >= 0 else "W"
+        gps_ifd[4] = _dms(abs(gps[1]))
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=85)
+    return out.getvalue()
+
+
+def upload(data: bytes, name: str = "photo.jpg", mimetype: str = "image/jpeg"):
+    """A file tuple for the Flask test client's multipart posts."""
+    return (io.BytesIO(data), name, mimetype)

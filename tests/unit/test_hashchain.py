@@ -1,0 +1,35 @@
+from datetime import UTC, datetime
+
+from portal.core.hashchain import chain_hash, first_broken_link
+
+
+def _chain(messages):
+    records, prev = [], ""
+    for i, message in enumerate(messages):
+        fields = {"seq": i, "message": message, "at": datetime(2026, 1, 1, tzinfo=UTC)}
+        digest = chain_hash(prev, fields)
+        records.append((prev, digest, fields))
+        prev = digest
+    return records
+
+
+def test_an_intact_chain_has_no_broken_link():
+    assert first_broken_link(_chain(["受理", "回复", "办结"])) is None
+
+
+def test_editing_a_record_breaks_the_chain_there():
+    records = _chain(["受理", "回复", "办结"])
+    prev, digest, fields = records[1]
+    records[1] = (prev, digest, fields | {"message": "改过的回复"})
+    assert first_broken_link(records) == 1
+
+
+def test_deleting_a_record_breaks_the_chain_at_the_next_one():
+    records = _chain(["受理", "回复", "办结"])
+    del records[1]
+    assert first_broken_link(records) == 1
+
+
+def test_hash_depends_on_the_previous_hash():
+    fields = {"message": "x"}
+    assert chain_hash("", fields) != chain_hash("a" * 64, fields)

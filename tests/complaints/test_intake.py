@@ -273,12 +273,30 @@ def test_forms_require_a_csrf_token(app, client):
     assert _count(app, Complaint) == 0
 
 
-def test_submissions_are_rate_limited_per_address(tmp_path, _postgres_schema):
+def _redis_url() -> str:
+    """This machine's Redis (python-svc machines run one), in a database of its own."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    return url
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_submissions_are_rate_limited_per_address(tmp_path, _postgres_schema, storage):
     from portal import create_app
     from tests.conftest import ON_POSTGRES, make_config, seed_reference_data
 
     app = create_app(
-        make_config(tmp_path, RATELIMIT_ENABLED=True, COMPLAINT_RATE_LIMIT="2 per minute")
+        make_config(
+            tmp_path,
+            RATELIMIT_ENABLED=True,
+            COMPLAINT_RATE_LIMIT="2 per minute",
+            RATELIMIT_STORAGE_URI="memory://" if storage == "memory" else _redis_url(),
+        )
     )
     with app.app_context():
         if not ON_POSTGRES:
@@ -297,6 +315,10 @@ def test_submissions_are_rate_limited_per_address(tmp_path, _postgres_schema):
         assert _count(app, Complaint) == 2
         limited = _post(client, VALID, lang="en")
         assert "Too many requests" in limited.get_data(as_text=True)
+        if storage == "redis":  # the counters really live in Redis
+            import redis
+
+            assert redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).dbsize() > 0
     finally:
         with app.app_context():
             if ON_POSTGRES:

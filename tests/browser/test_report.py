@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests import factories as f
@@ -27,7 +28,8 @@ def test_scan_report_with_a_photo_and_track_it(live_app, phone, tmp_path):
     phone.get_by_label("雨洪排口晴天/旱天排水").check()
     phone.get_by_label("描述您看到的情况").fill("没下雨，雨水口一直在排灰色的水。")
     phone.get_by_role("button", name="使用我的位置").click()
-    phone.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+    # (wait_for_function would eval a string, which the page's CSP rightly forbids)
+    expect(phone.locator("input[name=lat]")).not_to_have_value("", timeout=10_000)
     assert phone.locator("input[name=lat]").input_value().startswith("21.9501")
     phone.set_input_files("#photos", str(photo))
     phone.screenshot(path=str(tmp_path / "form.png"), full_page=True)

@@ -49,17 +49,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_sqlite(app)
 
     from . import models  # noqa: F401  (registers every table)
+    from .agencies import auth as agencies_auth
+    from .agencies.views import bp as agencies_bp
     from .complaints import labels as complaint_labels
     from .complaints.views import bp as complaints_bp
     from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
+    from .queue import hooks as queue_hooks
+    from .queue import labels as queue_labels
+    from .queue.scorecard import bp as departments_bp
+    from .queue.views import bp as queue_bp
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(agencies_bp)
+    app.register_blueprint(queue_bp)
+    app.register_blueprint(departments_bp)
+    agencies_auth.init_app(app)
+    queue_hooks.init_app(app)
     i18n.init_app(app)
     labels.register(app)
     complaint_labels.register(app)
+    queue_labels.register(app)
     # Lets templates link to a module only once it exists (e.g. the complaint form).
     app.jinja_env.globals["has_endpoint"] = app.view_functions.__contains__
     security.init_app(app)

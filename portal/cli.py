@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
+from .agencies.auth import create_admin_command, demo_accounts_command
 from .notify.cli import deliver_command
 
 
@@ -49,6 +50,8 @@ def synth_command(count: int, seed: int):
 
 
 portal_group.add_command(deliver_command, "deliver")
+portal_group.add_command(create_admin_command, "create-admin")
+portal_group.add_command(demo_accounts_command, "demo-accounts")
 
 
 @portal_group.command("cleanup-files")
@@ -141,3 +144,35 @@ def translate_update():
     for msgid in missing:
         click.echo(f"untranslated (zh): {msgid}")
     click.echo(f"{len(missing)} messages still need a Chinese translation.")
+
+
+@portal_group.command("tick")
+def tick_command():
+    """Deadline warnings, escalation (督办) and auto-closing; run from cron, idempotent."""
+    from .core.clock import utcnow
+    from .queue import services as queue
+
+    report = queue.tick(utcnow())
+    db.session.commit()
+    click.echo(
+        f"Queue: {report.warned} warned, {report.escalated} escalated, {report.closed} closed."
+    )
+
+
+@portal_group.group("audit")
+def audit_group():
+    """The tamper-evident case history."""
+
+
+@audit_group.command("verify")
+def audit_verify_command():
+    """Check every case's hash chain; report the first broken link (exit status 1)."""
+    from .queue import services as queue
+
+    broken = queue.verify_audit()
+    if broken is None:
+        click.echo("Audit trail intact.")
+        return
+    number, seq = broken
+    click.echo(f"Audit trail broken at case {number}, event {seq}.")
+    raise SystemExit(1)

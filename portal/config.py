@@ -60,6 +60,15 @@ class DefaultConfig:
     # "log" only logs (masked number, length); or "package.module:ClassName", built with config.
     SMS_BACKEND = "log"
     NOTIFY_LOCK_FILE: str | None = None  # defaults to instance/notify-deliver.lock
+    # Staff sign-in.
+    STAFF_IDLE_MINUTES = 30
+    STAFF_MAX_FAILED_LOGINS = 5
+    STAFF_LOCKOUT_MINUTES = 15
+    LOGIN_RATE_LIMIT = "10 per minute"  # POSTs to /staff/login, /staff/totp, /staff/totp/setup
+    STAFF_TOTP_ISSUER = "Qinzhou outfall portal"  # name shown in authenticator apps
+    # Only a demo may create the published demo staff accounts; production keeps False.
+    DEMO_MODE = False
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (instance/config.py)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Six photos of 10 MB and the form around them; anything bigger is refused unread.

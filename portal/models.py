@@ -1,6 +1,6 @@
 """Import every domain's models so metadata (Alembic, create_all) sees all tables."""
 
-from .agencies.models import Department  # noqa: F401
+from .agencies.models import Department, StaffMember  # noqa: F401
 from .complaints.models import (  # noqa: F401
     Complaint,
     ComplaintCategory,
@@ -21,4 +21,12 @@ from .outfalls.models import (  # noqa: F401
     RemediationEvent,
     RemediationMilestone,
     RemediationPlan,
+)
+from .queue.models import (  # noqa: F401
+    CalendarOverride,
+    CalendarYear,
+    ExtensionRequest,
+    Pause,
+    ResponseTemplate,
+    RoutingRule,
 )

@@ -36,6 +36,16 @@ DEFAULT_CATEGORIES = (
 def category_rows() -> list[dict]:
     """The defaults as rows for a bulk insert."""
     return [
-        {"code": code, "name": zh, "name_en": en, "urgent": urgent, "position": i, "active": True}
+        {
+            "code": code,
+            "name": zh,
+            "name_en": en,
+            "urgent": urgent,
+            # DOMAIN §9: accept within 2 working days, complete within 15; urgent 1 and 5.
+            "accept_workdays": 1 if urgent else 2,
+            "complete_workdays": 5 if urgent else 15,
+            "position": i,
+            "active": True,
+        }
         for i, (code, zh, en, urgent) in enumerate(DEFAULT_CATEGORIES)
     ]

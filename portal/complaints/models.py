@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
 from ..extensions import db
+from ..agencies.models import Department
 from ..outfalls.models import Outfall
 
 
@@ -23,6 +24,9 @@ class ComplaintCategory(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(120), default="")
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Service levels in working days (DOMAIN §9: 2 and 15; urgent 1 and 5).
+    accept_workdays: Mapped[int] = mapped_column(Integer, default=2)
+    complete_workdays: Mapped[int] = mapped_column(Integer, default=15)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -69,6 +73,11 @@ class Complaint(db.Model):
         Index("ix_complaints_lat_lon", "lat", "lon"),
         Index("ix_complaints_outfall_created", "outfall_id", "created_at"),
         Index("ix_complaints_status_created", "status", "created_at"),
+        # The agency queue: a department's cases by state, soonest deadline first.
+        Index("ix_complaints_queue", "department_id", "status", "complete_due_at", "id"),
+        Index("ix_complaints_status_due", "status", "complete_due_at", "id"),
+        Index("ix_complaints_category_due", "category_id", "complete_due_at"),
+        Index("ix_complaints_region_due", "region_id", "complete_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,8 +105,27 @@ class Complaint(db.Model):
     rating: Mapped[Optional[int]] = mapped_column(Integer)
     rating_comment: Mapped[str] = mapped_column(Text, default="")
 
+    # Handling, set by the queue. No department means the coordinator's triage list.
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"))
+    routing_rule_id: Mapped[Optional[int]] = mapped_column(Integer)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    accept_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    complete_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    # When the clock stopped to wait for the reporter (None: running).
+    paused_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    warned_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaints.id"))
+
     category: Mapped[ComplaintCategory] = relationship()
     outfall: Mapped[Optional[Outfall]] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+    merged_into: Mapped[Optional["Complaint"]] = relationship(remote_side=[id])
     photos: Mapped[list["ComplaintPhoto"]] = relationship(
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintPhoto.id"
     )
@@ -108,6 +136,14 @@ class Complaint(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Open and past its completion deadline (or, not yet accepted, its acceptance one)."""
+        if not self.is_open or self.paused_at is not None:
+            return False
+        if self.accepted_at is None and self.accept_due_at is not None and self.accept_due_at < now:
+            return True
+        return self.complete_due_at is not None and self.complete_due_at < now
 
     @property
     def public_point(self) -> tuple[float, float] | None:
@@ -129,6 +165,8 @@ class Reporter(db.Model):
     email: Mapped[str] = mapped_column(String(200), default="", index=True)
     # Salted hash of the submitting IP, for abuse handling without keeping the address.
     ip_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The language the report was made in: updates are written in it.
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
 
     complaint: Mapped[Complaint] = relationship()
 

@@ -35,7 +35,7 @@ from .models import (
     Reporter,
     Support,
 )
-from .signals import complaint_reopened, complaint_submitted
+from .signals import complaint_reopened, complaint_submitted, information_added
 
 
 class InputError(ValueError):
@@ -78,6 +78,7 @@ class ComplaintInput:
     email: str = ""
     consent_publish: bool = False
     ip: str = ""
+    locale: str = "zh"
 
 
 @dataclass
@@ -422,6 +423,7 @@ def submit_complaint(
             phone=data.phone.strip() if named else "",
             email=data.email.strip() if named else "",
             ip_hash=_salted(data.ip, secret) if data.ip else "",
+            locale=data.locale,
         )
     )
     staged = _stage_photos(complaint, photos, stores)
@@ -563,6 +565,7 @@ def add_information(
         public=False,
         to_status=to_status,
     )
+    information_added.send(complaint, now=now, resumed=to_status is not None)
     return _stage_photos(complaint, photos, stores, event_id=event.id)
 
 

@@ -8,3 +8,5 @@ _signals = Namespace()
 complaint_submitted = _signals.signal("complaint-submitted")
 # Sent when a reporter disputes an outcome and the case reopens.
 complaint_reopened = _signals.signal("complaint-reopened")
+# Sent when the reporter adds information (the queue restarts a paused clock).
+information_added = _signals.signal("information-added")

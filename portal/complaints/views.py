@@ -13,6 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -132,6 +133,7 @@ def new_complaint():
                 email=form.email.data or "",
                 consent_publish=form.consent.data,
                 ip=request.remote_addr or "",
+                locale=str(get_locale() or "zh")[:2],
             ),
             photos,
             now,

@@ -45,6 +45,7 @@ from ..outfalls.standards import applicable_standard, exceedances
 from . import catalog as cat
 from . import geography as geo
 from .documents import DocumentText, render_documents
+from .rules import load_demo_rules
 
 QINZHOU_CODE = "450700"
 # Three outfalls tests and documentation can rely on.
@@ -237,6 +238,7 @@ def load_demo(session, store: FileStore | None, today: date) -> bool:
     if session.scalar(select(Region.id).where(Region.code == QINZHOU_CODE)) is not None:
         return False
     _Builder(session, store, today).build()
+    load_demo_rules(session)
     return True
 
 

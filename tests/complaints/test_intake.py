@@ -93,7 +93,7 @@ def test_report_with_a_gps_photo_takes_its_location_and_keeps_evidence(app, clie
         assert original.exists() and public.exists()
         with Image.open(public) as published:
             assert not published.getexif()  # the public copy carries no GPS
-        assert [e.kind for e in complaint.events] == ["submitted"]
+        assert [e.kind for e in complaint.events] == ["submitted", "triage"]  # no rules here
     assert not [p for p in _files(app) if p.name.startswith(".")]  # nothing left staged
 
 

@@ -96,7 +96,7 @@ def test_reporter_adds_information_and_photos_to_an_open_case(app, client):
     with app.app_context():
         complaint = db.session.scalars(select(Complaint)).one()
         assert len(complaint.photos) == 1 and complaint.photos[0].event_id is not None
-        assert [e.kind for e in complaint.events] == ["submitted", "reporter_info"]
+        assert [e.kind for e in complaint.events] == ["submitted", "triage", "reporter_info"]
 
 
 def test_information_asked_for_restarts_the_case(app, client):

@@ -1,0 +1,1 @@
+"""Staff queue: routing, deadlines and the workflow of a case."""

@@ -1,0 +1,78 @@
+"""Queue forms: filters (GET) and actions (POST, with CSRF)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Form, HiddenField, IntegerField, SelectField, StringField
+from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..complaints.labels import COMPLAINT_STATUS
+from .states import Action
+
+
+class QueueFilterForm(Form):
+    """Queue filters from the query string; every value is checked."""
+
+    state = SelectField(
+        _l("State"),
+        choices=[SelectChoice("", _l("All open"))]
+        + [SelectChoice(k, v) for k, v in COMPLAINT_STATUS.items()],
+        default="",
+    )
+    overdue = BooleanField(_l("Overdue"))
+    due_soon = BooleanField(_l("Due within 2 days"))
+    category = StringField(
+        _l("Category"), validators=[Optional(), Regexp(r"^[a-z_]{1,32}$", message=_l("Unknown."))]
+    )
+    outfall = StringField(_l("Outfall code"), validators=[Optional(), Length(max=40)])
+    region = StringField(
+        _l("Region"), validators=[Optional(), Regexp(r"^\d{6,12}$", message=_l("Not a region code."))]
+    )
+    department = IntegerField(_l("Department"), validators=[Optional(), NumberRange(min=1)])
+    triage = BooleanField(_l("Triage"))
+    after = StringField(validators=[Optional(), Length(max=80)])
+
+
+class ActionForm(FlaskForm):
+    """One workflow action with its message, target department or merge target."""
+
+    action = HiddenField(validators=[DataRequired()])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=4000)])
+    department_id = SelectField(_l("Transfer to"), coerce=int, choices=[], validate_choice=False)
+    merge_into = StringField(_l("Merge into case (tracking number)"), validators=[Length(max=20)])
+
+    def parsed_action(self) -> Action | None:
+        try:
+            return Action(self.action.data)
+        except ValueError:
+            return None
+
+
+class NoteForm(FlaskForm):
+    """An internal note or a public reply."""
+
+    text = TextAreaField(
+        _l("Note"),
+        validators=[DataRequired(message=_l("Write the note.")), Length(max=4000)],
+    )
+    public = BooleanField(_l("Public reply to the reporter"))
+
+
+class ExtensionForm(FlaskForm):
+    """Ask for more time."""
+
+    days = IntegerField(
+        _l("Extra days"),
+        validators=[DataRequired(), NumberRange(1, 30, message=_l("Ask for 1 to 30 days."))],
+    )
+    reason = TextAreaField(
+        _l("Reason (shown to the reporter)"),
+        validators=[DataRequired(message=_l("Give a reason.")), Length(max=1000)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    """Approve or refuse an extension."""
+
+    approve = HiddenField(validators=[DataRequired()])

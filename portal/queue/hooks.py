@@ -1,0 +1,25 @@
+"""Connect the queue to the complaint signals (complaints never import the queue)."""
+
+from flask import Flask
+
+from ..complaints.signals import complaint_reopened, complaint_submitted, information_added
+from . import services
+
+
+def _on_submitted(complaint, now):
+    services.route(complaint, now)
+
+
+def _on_information_added(complaint, now, resumed):
+    services.on_information_added(complaint, now, resumed)
+
+
+def _on_reopened(complaint, now):
+    services.on_reopened(complaint, now)
+
+
+def init_app(app: Flask) -> None:
+    """Connect once per process; blinker ignores a second connection of the same receiver."""
+    complaint_submitted.connect(_on_submitted, weak=False)
+    information_added.connect(_on_information_added, weak=False)
+    complaint_reopened.connect(_on_reopened, weak=False)

@@ -1,0 +1,251 @@
+"""The agency queue: staff only, every query scoped to what the staff member may see."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
+from flask import send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..agencies.auth import role_required, staff_required
+from ..agencies.models import Department, Role
+from ..complaints.models import Complaint, ComplaintCategory
+from ..complaints.services import normalise_tracking_no
+from ..core.clock import utcnow
+from ..core.storage import FileStore
+from ..extensions import db
+from . import services
+from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
+from .models import ExtensionRequest, ResponseTemplate
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+bp.before_request(staff_required)
+
+
+@bp.after_request
+def _no_store(response):
+    # Case data and reporter identities must not linger in shared caches or history.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.id)))
+
+
+@bp.get("/")
+def index():
+    """My department's cases (all cases for the coordinator), soonest deadline first."""
+    form = QueueFilterForm(request.args)
+    now = utcnow()
+    if not form.validate():
+        return render_template("queue/index.html", form=form, page=None, now=now), 400
+    filters = services.QueueFilters(
+        state=form.state.data or None,
+        overdue=form.overdue.data,
+        due_soon=form.due_soon.data,
+        category=form.category.data or None,
+        outfall=(form.outfall.data or "").strip().upper() or None,
+        region=form.region.data or None,
+        department=form.department.data,
+        triage=form.triage.data,
+    )
+    try:
+        page = services.queue_page(current_user, filters, now, after=form.after.data or None)
+    except services.QueueError as error:
+        form.after.errors = [error.message]
+        return render_template("queue/index.html", form=form, page=None, now=now), 400
+    undated = services.undated_cases(current_user, filters, now) if page.undated else []
+    return render_template(
+        "queue/index.html",
+        form=form,
+        page=page,
+        filters=filters,
+        undated=undated,
+        now=now,
+        categories=db.session.scalars(select(ComplaintCategory)).all(),
+        departments=_departments() if current_user.is_coordinator else [],
+        extensions=services.pending_extensions(current_user),
+    )
+
+
+@bp.get("/overview")
+@role_required(Role.coordinator, Role.admin)
+def overview():
+    """The coordinator's desk: workload per department, triage, overdue and escalations."""
+    now = utcnow()
+    return render_template(
+        "queue/overview.html",
+        workload=services.workload(now),
+        extensions=services.pending_extensions(current_user),
+        now=now,
+    )
+
+
+def _case_or_404(complaint_id: int) -> Complaint:
+    complaint = services.case_for(current_user, complaint_id)
+    if complaint is None:
+        abort(404)  # not "forbidden": an id typed into a URL reveals nothing
+    return complaint
+
+
+def _render_case(complaint: Complaint, *, action_form=None, note_form=None, ext_form=None,
+                 status: int = 200):
+    now = utcnow()
+    reporter = services.reveal_reporter(current_user, complaint, now)
+    db.session.commit()  # the identity view is recorded even if nothing else happens
+    action_form = action_form or ActionForm()
+    action_form.department_id.choices = [
+        (d.id, d.name) for d in _departments() if d.id != complaint.department_id
+    ]
+    templates = db.session.scalars(
+        select(ResponseTemplate).where(
+            (ResponseTemplate.category_code == complaint.category.code)
+            | ResponseTemplate.category_code.is_(None)
+        )
+    ).all()
+    extension_requests = db.session.scalars(
+        select(ExtensionRequest).where(ExtensionRequest.complaint_id == complaint.id)
+    ).all()
+    return render_template(
+        "queue/case.html",
+        complaint=complaint,
+        reporter=reporter,
+        actions=services.available_actions(current_user, complaint),
+        handles=services.handles(current_user, complaint),
+        assisting=services.assisting_ids(complaint.id),
+        action_form=action_form,
+        note_form=note_form or NoteForm(),
+        ext_form=ext_form or ExtensionForm(),
+        decision_form=DecisionForm(),
+        extension_requests=extension_requests,
+        templates=templates,
+        departments={d.id: d for d in _departments()},
+        now=now,
+    ), status
+
+
+@bp.get("/cases/<int:complaint_id>")
+def show_case(complaint_id: int):
+    """One case: timeline, photos, map, reporter (handling department only), actions."""
+    return _render_case(_case_or_404(complaint_id))
+
+
+@bp.post("/cases/<int:complaint_id>/act")
+def act_on_case(complaint_id: int):
+    """Apply a workflow action."""
+    complaint = _case_or_404(complaint_id)
+    form = ActionForm()
+    form.department_id.choices = [(d.id, d.name) for d in _departments()]
+    action = form.parsed_action()
+    if not form.validate() or action is None:
+        abort(400)
+    merge_into = None
+    if form.merge_into.data:
+        target = db.session.scalars(
+            select(Complaint).where(
+                Complaint.tracking_no == normalise_tracking_no(form.merge_into.data),
+                services.visible_to(current_user),
+            )
+        ).first()
+        merge_into = target.id if target else -1
+    try:
+        services.act(
+            current_user,
+            complaint,
+            services.ActInput(action, form.message.data or "", form.department_id.data, merge_into),
+            utcnow(),
+        )
+    except services.QueueError as error:
+        db.session.rollback()
+        form.message.errors = [error.message]
+        return _render_case(_case_or_404(complaint_id), action_form=form, status=400)
+    db.session.commit()
+    flash(_("Done."), "success")
+    if services.case_for(current_user, complaint_id) is None:
+        return redirect(url_for("queue.index"), 303)  # transferred away: no longer ours
+    return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
+
+
+@bp.post("/cases/<int:complaint_id>/note")
+def add_note(complaint_id: int):
+    """An internal note, or a public reply to the reporter."""
+    complaint = _case_or_404(complaint_id)
+    form = NoteForm()
+    if form.validate():
+        try:
+            services.add_note(
+                current_user, complaint, form.text.data, public=form.public.data, now=utcnow()
+            )
+        except services.QueueError as error:
+            form.text.errors = [error.message]
+    if form.errors:
+        db.session.rollback()
+        return _render_case(_case_or_404(complaint_id), note_form=form, status=400)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
+
+
+@bp.post("/cases/<int:complaint_id>/extension")
+def request_extension(complaint_id: int):
+    """Ask for more time."""
+    complaint = _case_or_404(complaint_id)
+    form = ExtensionForm()
+    if form.validate():
+        try:
+            services.request_extension(
+                current_user, complaint, form.days.data, form.reason.data, utcnow()
+            )
+        except services.QueueError as error:
+            form.reason.errors = [error.message]
+    if form.errors:
+        db.session.rollback()
+        return _render_case(_case_or_404(complaint_id), ext_form=form, status=400)
+    db.session.commit()
+    flash(_("The extension was requested."), "success")
+    return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
+
+
+@bp.post("/extensions/<int:request_id>/decide")
+def decide_extension(request_id: int):
+    """Approve or refuse an extension (department head or coordinator)."""
+    extension = db.session.get(ExtensionRequest, request_id)
+    if extension is None or services.case_for(current_user, extension.complaint_id) is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.decide_extension(current_user, extension, form.approve.data == "1", utcnow())
+    except services.QueueError:
+        abort(403)
+    db.session.commit()
+    flash(_("Decision recorded."), "success")
+    return redirect(url_for("queue.show_case", complaint_id=extension.complaint_id), 303)
+
+
+@bp.get("/cases/<int:complaint_id>/photos/<int:photo_id>/<kind>")
+def case_photo(complaint_id: int, photo_id: int, kind: str):
+    """A case photo for staff: the public copy, the thumbnail, or (handling side) the original."""
+    complaint = _case_or_404(complaint_id)
+    photo = next((p for p in complaint.photos if p.id == photo_id), None)
+    if photo is None or kind not in ("photo", "thumb", "original"):
+        abort(404)
+    if kind == "original":
+        if not services.handles(current_user, complaint):
+            abort(404)
+        path = FileStore(current_app.config["EVIDENCE_DIR"]).path(photo.original_sha256)
+        mimetype = "application/octet-stream"
+    else:
+        sha = photo.public_sha256 if kind == "photo" else photo.thumb_sha256
+        path = FileStore(current_app.config["UPLOAD_DIR"]).path(sha)
+        mimetype = "image/jpeg"
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=kind == "original",
+        download_name=f"{complaint.tracking_no}-{photo.id}-{kind}",
+    )

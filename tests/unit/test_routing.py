@@ -1,0 +1,116 @@
+import pytest
+
+from portal.complaints.routing import NoRouteError, Route, Rule, choose_route
+
+# 钦南区 (district) → 钦州市 (city) → 广西 (province), most specific first.
+QINNAN = ("450702", "450700", "450000")
+QINBEI = ("450703", "450700", "450000")
+ECOLOGY, HOUSING, WATER, AGRICULTURE, OCEAN, QINNAN_GOV = 1, 2, 3, 4, 5, 6
+
+
+def route(rules, *, category="dry_weather", outfall_type="YS", region_chain=QINNAN) -> Route:
+    return choose_route(
+        rules, category=category, outfall_type=outfall_type, region_chain=region_chain
+    )
+
+
+def test_catch_all_rule_matches_anything():
+    assert route([Rule(id=1, lead_department_id=ECOLOGY)]) == Route(ECOLOGY, (), 1)
+
+
+def test_more_constrained_dimensions_win():
+    rules = [
+        Rule(id=1, lead_department_id=ECOLOGY),
+        Rule(id=2, lead_department_id=WATER, category="dry_weather"),
+        Rule(id=3, lead_department_id=HOUSING, category="dry_weather", outfall_type="YS"),
+        Rule(
+            id=4,
+            lead_department_id=QINNAN_GOV,
+            category="dry_weather",
+            outfall_type="YS",
+            region_codes=frozenset({"450700"}),
+        ),
+    ]
+    assert route(rules).rule_id == 4
+    assert route(rules[:3]).rule_id == 3
+    assert route(rules[:2]).rule_id == 2
+    # The order rules come in does not matter.
+    assert route(list(reversed(rules))).rule_id == 4
+
+
+def test_two_dimensions_beat_one_deep_region():
+    rules = [
+        Rule(id=1, lead_department_id=QINNAN_GOV, region_codes=frozenset({"450702"})),
+        Rule(id=2, lead_department_id=HOUSING, category="dry_weather", outfall_type="YS"),
+    ]
+    assert route(rules).lead == HOUSING
+
+
+def test_county_rule_beats_city_rule():
+    rules = [
+        Rule(id=1, lead_department_id=ECOLOGY, region_codes=frozenset({"450700"})),
+        Rule(id=2, lead_department_id=QINNAN_GOV, region_codes=frozenset({"450702"})),
+        Rule(id=3, lead_department_id=WATER, region_codes=frozenset({"450000"})),
+    ]
+    assert route(rules).lead == QINNAN_GOV
+    assert route(rules, region_chain=QINBEI).lead == ECOLOGY
+    assert route(rules, region_chain=("451000", "450000")).lead == WATER
+
+
+def test_rule_naming_several_regions_counts_its_deepest_match():
+    rules = [
+        Rule(id=1, lead_department_id=ECOLOGY, region_codes=frozenset({"450700"})),
+        Rule(id=2, lead_department_id=WATER, region_codes=frozenset({"450000", "450702"})),
+    ]
+    assert route(rules).lead == WATER
+    assert route(rules, region_chain=QINBEI).lead == ECOLOGY
+
+
+def test_region_rule_does_not_match_elsewhere_or_without_a_region():
+    rule = Rule(id=1, lead_department_id=QINNAN_GOV, region_codes=frozenset({"450702"}))
+    with pytest.raises(NoRouteError):
+        route([rule], region_chain=QINBEI)
+    with pytest.raises(NoRouteError):
+        route([rule], region_chain=())
+
+
+def test_equal_specificity_goes_to_the_lowest_id():
+    rules = [
+        Rule(id=7, lead_department_id=WATER, category="dry_weather"),
+        Rule(id=3, lead_department_id=HOUSING, outfall_type="YS"),
+        Rule(id=5, lead_department_id=ECOLOGY, category="dry_weather"),
+    ]
+    assert route(rules).rule_id == 3
+    assert route(rules[::-1]).rule_id == 3
+
+
+def test_complaint_without_outfall_only_matches_rules_without_outfall_type():
+    rules = [
+        Rule(id=1, lead_department_id=HOUSING, category="dry_weather", outfall_type="YS"),
+        Rule(id=2, lead_department_id=ECOLOGY, category="dry_weather"),
+    ]
+    assert route(rules, outfall_type=None).rule_id == 2
+    with pytest.raises(NoRouteError):
+        route(rules[:1], outfall_type=None)
+
+
+def test_category_and_outfall_type_must_match_when_given():
+    rules = [
+        Rule(id=1, lead_department_id=OCEAN, category="fish_kill"),
+        Rule(id=2, lead_department_id=AGRICULTURE, outfall_type="NY"),
+    ]
+    assert route(rules, category="fish_kill").lead == OCEAN
+    assert route(rules, outfall_type="NY").lead == AGRICULTURE
+    with pytest.raises(NoRouteError):
+        route(rules)
+
+
+def test_no_rule_raises_instead_of_defaulting():
+    with pytest.raises(NoRouteError, match="dry_weather"):
+        route([])
+    assert issubclass(NoRouteError, LookupError)
+
+
+def test_route_carries_assisting_departments_without_the_lead_or_repeats():
+    rule = Rule(id=9, lead_department_id=HOUSING, assisting=(WATER, HOUSING, ECOLOGY, WATER))
+    assert route([rule]) == Route(lead=HOUSING, assisting=(WATER, ECOLOGY), rule_id=9)

@@ -33,6 +33,7 @@ translations: $(VENV)/.runtime
 setup: $(VENV)/.runtime instance/config.py translations
 	$(FLASK) db upgrade
 	$(FLASK) portal demo
+	FLASK_DEMO_MODE=true $(FLASK) portal demo-accounts
 
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)

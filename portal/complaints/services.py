@@ -324,6 +324,7 @@ def find_by_token(token: str) -> Complaint | None:
         .options(
             joinedload(Complaint.category),
             joinedload(Complaint.outfall),
+            joinedload(Complaint.department),
             selectinload(Complaint.photos),
             selectinload(Complaint.events),
         )

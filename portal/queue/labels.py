@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from ..agencies.forms import ROLE_LABELS
+
 ACTION = {
     "accept": _l("Accept"),
     "reject": _l("Reject"),
@@ -16,14 +18,10 @@ ACTION = {
     "merge": _l("Merge as duplicate"),
 }
 
-ROLE = {
-    "staff": _l("Department staff"),
-    "head": _l("Department head"),
-    "coordinator": _l("Coordinator"),
-    "admin": _l("Administrator"),
-}
 
 
 def register(app) -> None:
     """Add these tables to the templates' `labels`."""
-    app.jinja_env.globals.setdefault("labels", {}).update(action=ACTION, role=ROLE)
+    app.jinja_env.globals.setdefault("labels", {}).update(
+        action=ACTION, role={role.value: label for role, label in ROLE_LABELS.items()}
+    )

@@ -63,6 +63,16 @@ def load_calendar() -> WorkingCalendar:
     return WorkingCalendar(overrides, override_years=years)
 
 
+# How far ahead deadlines can reach: 60 + 30 statutory days, rounded up.
+CALENDAR_HORIZON = timedelta(days=100)
+
+
+def calendar_gaps(now: datetime) -> list[int]:
+    """Years deadlines may soon reach whose holidays nobody has entered (warn the staff)."""
+    today = deadlines.local_date(now)
+    return sorted(load_calendar().unknown_years(today, today + CALENDAR_HORIZON))
+
+
 def sla_for(category: ComplaintCategory) -> deadlines.Sla:
     """The service levels of a category (working days to accept and to complete)."""
     return deadlines.Sla(

@@ -66,6 +66,7 @@ def index():
         categories=db.session.scalars(select(ComplaintCategory)).all(),
         departments=_departments() if current_user.is_coordinator else [],
         extensions=services.pending_extensions(current_user),
+        calendar_gaps=services.calendar_gaps(now),
     )
 
 
@@ -78,6 +79,7 @@ def overview():
         "queue/overview.html",
         workload=services.workload(now),
         extensions=services.pending_extensions(current_user),
+        calendar_gaps=services.calendar_gaps(now),
         now=now,
     )
 

@@ -216,9 +216,9 @@ def test_tick_warns_one_working_day_before_the_deadline(app, world, report, runn
         now = utcnow()
         case = db.session.get(Complaint, case_id)
         cal = services.load_calendar()
-        due = cal.add_workdays(now.astimezone(services.deadlines.LOCAL_TZ).date(), 1)
-        case.complete_due_at = services.deadlines.end_of_day(due) if hasattr(
-            services.deadlines, "end_of_day") else now + timedelta(hours=30)
+        # Due at the end of the next working day: the warning starts today.
+        tomorrow = cal.add_workdays(services.deadlines.local_date(now), 1)
+        case.complete_due_at = services.deadlines.end_of_local_day(tomorrow)
         db.session.commit()
     out = runner.invoke(args=["portal", "tick"]).output
     assert "1 warned" in out
@@ -287,3 +287,35 @@ def test_public_scorecard_counts_a_department(app, world, report, sign_in, clien
 @pytest.mark.parametrize("role_user", ["ind-staff", "hou-staff"])
 def test_coordinator_pages_refuse_department_staff(world, sign_in, role_user):
     assert sign_in(role_user).get("/queue/overview").status_code == 403
+
+
+def test_the_queue_warns_when_deadlines_reach_a_year_without_holidays(app, world, sign_in):
+    from datetime import UTC, datetime
+
+    from portal.queue import services
+    from portal.queue.models import CalendarYear
+
+    with app.app_context():
+        late_2026 = datetime(2026, 12, 1, tzinfo=UTC)
+        assert services.calendar_gaps(late_2026) == [2027]
+        db.session.add(CalendarYear(year=2027))
+        db.session.commit()
+        assert services.calendar_gaps(late_2026) == []
+
+
+def test_a_deadline_in_an_unentered_year_is_left_empty_not_guessed(app, world, report):
+    from datetime import UTC, datetime
+
+    from portal.queue import services
+    from portal.queue.models import CalendarYear
+
+    case_id, _, _ = report(outfall=world.outfall_code)
+    with app.app_context():
+        case = db.session.get(Complaint, case_id)
+        case.created_at = datetime(2026, 12, 20, 2, tzinfo=UTC)
+        assert services.recompute_deadlines(case, services.load_calendar(), case.created_at) is False
+        assert case.complete_due_at is None
+        db.session.add(CalendarYear(year=2027))
+        db.session.flush()
+        assert services.recompute_deadlines(case, services.load_calendar(), case.created_at)
+        assert case.complete_due_at.year == 2027

@@ -1,0 +1,73 @@
+"""A department's staff member signs in, accepts a case and replies; the reporter sees it."""
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from portal.agencies import models as agency_models
+from portal.agencies.models import Role
+from portal.agencies.services import create_staff
+from portal.extensions import db
+from portal.queue.models import RoutingRule
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    monkeypatch.setattr(
+        agency_models,
+        "password_hasher",
+        PasswordHasher(time_cost=1, memory_cost=64, parallelism=1),
+    )
+
+
+def test_staff_accepts_and_replies_and_the_reporter_sees_the_reply(live_app, browser):
+    with live_app.app_context():
+        industry = f.department(slug="industry", name="市工业和信息化局")
+        outfall = f.outfall()
+        db.session.add(RoutingRule(outfall_type="GY", lead_department_id=industry.id))
+        create_staff(db.session, "ind-staff", "demo-industry-2026", Role.staff, industry.id,
+                     display_name="工信局值班员")
+        db.session.commit()
+        code = outfall.code
+    base = live_app.config["LIVE_URL"]
+
+    citizen = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    report = citizen.new_page()
+    report.goto(f"{base}/complaints/new?outfall={code}")
+    report.get_by_label("疑似偷排、私设暗管、借道排污").check()
+    report.get_by_label("描述您看到的情况").fill("排口夜间排放黑水，气味刺鼻。")
+    report.get_by_role("button", name="提交举报").click()
+    report.wait_for_url(re.compile(r"/complaints/t/"))
+    tracking_url = report.url.split("?")[0]
+    number = re.search(r"TS-\d{4}-\d{6}", report.locator("main").inner_text()).group(0)
+    assert "市工业和信息化局" in report.locator("main").inner_text()  # routed at once
+
+    staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff = staff_context.new_page()
+    staff.goto(f"{base}/queue/")
+    assert "/staff/login" in staff.url  # deny by default
+    staff.get_by_label("用户名").fill("ind-staff")
+    staff.get_by_label("密码").fill("demo-industry-2026")
+    staff.get_by_role("button", name="登录").click()
+    staff.goto(f"{base}/queue/")
+    staff.get_by_role("link", name=number).click()
+    staff.locator("summary", has_text="受理").first.click()
+    staff.get_by_role("button", name="受理").first.click()
+    staff.wait_for_url(re.compile(r"/queue/cases/\d+$"))
+    assert "已受理" in staff.locator("main").inner_text()
+    staff.locator("summary", has_text="办结并公开答复").click()
+    reply = "经查为某厂私设暗管，已封堵并立案处罚。"
+    staff.locator("#msg-resolve").fill(reply)
+    staff.get_by_role("button", name="办结并公开答复").click()
+    staff.wait_for_url(re.compile(r"/queue/cases/\d+$"))
+    assert "已办结" in staff.locator("main").inner_text()
+
+    report.goto(tracking_url)
+    text = report.locator("main").inner_text()
+    assert reply in text and "已办结" in text
+    citizen.close()
+    staff_context.close()

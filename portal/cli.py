@@ -4,10 +4,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .agencies.auth import create_admin_command, demo_accounts_command
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
-from .agencies.auth import create_admin_command, demo_accounts_command
 from .notify.cli import deliver_command
 
 
@@ -176,3 +176,15 @@ def audit_verify_command():
     number, seq = broken
     click.echo(f"Audit trail broken at case {number}, event {seq}.")
     raise SystemExit(1)
+
+
+@portal_group.command("synth-complaints")
+@click.argument("count", type=click.IntRange(1, 5_000_000))
+def synth_complaints_command(count: int):
+    """Add COUNT synthetic complaints (bulk) for benchmarks of the queue."""
+    from .demo.synthetic_complaints import generate_synthetic_complaints
+
+    made = generate_synthetic_complaints(db.session, count)
+    db.session.commit()
+    _analyze()
+    click.echo(f"Generated {made} synthetic complaints.")

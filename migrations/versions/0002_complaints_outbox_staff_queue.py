@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 09:31:59.501233
+Create Date: 2026-11-22 09:42:53.813084
 
 """
 from alembic import op
@@ -119,6 +119,7 @@ def upgrade():
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('location_source', sa.Enum('pin', 'device', 'photo', 'outfall', name='locationsource', native_enum=False, create_constraint=True, length=8), nullable=True),
     sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', 'transferred', 'in_progress', 'awaiting_reporter', 'resolved', 'closed', 'reopened', 'merged', name='complaintstatus', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('consent_publish', sa.Boolean(), nullable=False),
     sa.Column('supporters', sa.Integer(), nullable=False),
@@ -155,6 +156,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_complaints_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_escalated_at'), ['escalated_at'], unique=False)
         batch_op.create_index('ix_complaints_lat_lon', ['lat', 'lon'], unique=False)
+        batch_op.create_index('ix_complaints_open_due', ['is_open', 'complete_due_at', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_open_queue', ['department_id', 'is_open', 'complete_due_at', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_open_workload', ['is_open', 'department_id', 'paused_at', 'complete_due_at', 'escalated_at'], unique=False)
         batch_op.create_index('ix_complaints_outfall_created', ['outfall_id', 'created_at'], unique=False)
         batch_op.create_index('ix_complaints_queue', ['department_id', 'status', 'complete_due_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_region_due', ['region_id', 'complete_due_at'], unique=False)
@@ -324,6 +328,9 @@ def downgrade():
         batch_op.drop_index('ix_complaints_region_due')
         batch_op.drop_index('ix_complaints_queue')
         batch_op.drop_index('ix_complaints_outfall_created')
+        batch_op.drop_index('ix_complaints_open_workload')
+        batch_op.drop_index('ix_complaints_open_queue')
+        batch_op.drop_index('ix_complaints_open_due')
         batch_op.drop_index('ix_complaints_lat_lon')
         batch_op.drop_index(batch_op.f('ix_complaints_escalated_at'))
         batch_op.drop_index(batch_op.f('ix_complaints_category_id'))

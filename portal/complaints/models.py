@@ -5,12 +5,12 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..agencies.models import Department
 from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
 from ..extensions import db
-from ..agencies.models import Department
 from ..outfalls.models import Outfall
 
 
@@ -73,8 +73,20 @@ class Complaint(db.Model):
         Index("ix_complaints_lat_lon", "lat", "lon"),
         Index("ix_complaints_outfall_created", "outfall_id", "created_at"),
         Index("ix_complaints_status_created", "status", "created_at"),
-        # The agency queue: a department's cases by state, soonest deadline first.
+        # The agency queue: a department's open cases (or those in one state), soonest
+        # deadline first; the coordinator's view of every open case.
+        Index("ix_complaints_open_queue", "department_id", "is_open", "complete_due_at", "id"),
         Index("ix_complaints_queue", "department_id", "status", "complete_due_at", "id"),
+        Index("ix_complaints_open_due", "is_open", "complete_due_at", "id"),
+        # Covers the coordinator's workload counts per department without the table.
+        Index(
+            "ix_complaints_open_workload",
+            "is_open",
+            "department_id",
+            "paused_at",
+            "complete_due_at",
+            "escalated_at",
+        ),
         Index("ix_complaints_status_due", "status", "complete_due_at", "id"),
         Index("ix_complaints_category_due", "category_id", "complete_due_at"),
         Index("ix_complaints_region_due", "region_id", "complete_due_at"),
@@ -96,6 +108,8 @@ class Complaint(db.Model):
     status: Mapped[ComplaintStatus] = mapped_column(
         str_enum(ComplaintStatus, 20), default=ComplaintStatus.submitted
     )
+    # Derived from status (see _track_open), stored so open cases have indexes of their own.
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     channel: Mapped[str] = mapped_column(String(16), default="web")
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     supporters: Mapped[int] = mapped_column(Integer, default=0)
@@ -133,9 +147,11 @@ class Complaint(db.Model):
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintEvent.id"
     )
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    @validates("status")
+    def _track_open(self, _key: str, value: ComplaintStatus) -> ComplaintStatus:
+        """Keep `is_open` in step with the status: the queue's indexes are built on it."""
+        self.is_open = ComplaintStatus(value) in OPEN_STATUSES
+        return value
 
     def is_overdue(self, now: datetime) -> bool:
         """Open and past its completion deadline (or, not yet accepted, its acceptance one)."""

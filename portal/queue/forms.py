@@ -2,8 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, HiddenField, IntegerField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
@@ -27,7 +34,8 @@ class QueueFilterForm(Form):
     )
     outfall = StringField(_l("Outfall code"), validators=[Optional(), Length(max=40)])
     region = StringField(
-        _l("Region"), validators=[Optional(), Regexp(r"^\d{6,12}$", message=_l("Not a region code."))]
+        _l("Region"),
+        validators=[Optional(), Regexp(r"^\d{6,12}$", message=_l("Not a region code."))],
     )
     department = IntegerField(_l("Department"), validators=[Optional(), NumberRange(min=1)])
     triage = BooleanField(_l("Triage"))

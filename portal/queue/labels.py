@@ -19,7 +19,6 @@ ACTION = {
 }
 
 
-
 def register(app) -> None:
     """Add these tables to the templates' `labels`."""
     app.jinja_env.globals.setdefault("labels", {}).update(

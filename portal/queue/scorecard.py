@@ -66,8 +66,18 @@ def scorecard(department_id: int) -> list[Month]:
         .limit(24)
     ).all()
     return [
-        Month(m, n, int(aot or 0), acc, int(cot or 0), comp, int(ext or 0), int(reo or 0), rated,
-              float(avg) if avg is not None else None)
+        Month(
+            m,
+            n,
+            int(aot or 0),
+            acc,
+            int(cot or 0),
+            comp,
+            int(ext or 0),
+            int(reo or 0),
+            rated,
+            float(avg) if avg is not None else None,
+        )
         for m, n, aot, acc, cot, comp, ext, reo, rated, avg in rows
     ]
 
@@ -90,9 +100,19 @@ def show_department(department_id: int):
     months = scorecard(department_id)
     totals = Month(
         "",
-        *[sum(getattr(m, f) for m in months) for f in (
-            "received", "accepted_on_time", "accepted", "completed_on_time", "completed",
-            "extended", "reopened", "rated")],
+        *[
+            sum(getattr(m, f) for m in months)
+            for f in (
+                "received",
+                "accepted_on_time",
+                "accepted",
+                "completed_on_time",
+                "completed",
+                "extended",
+                "reopened",
+                "rated",
+            )
+        ],
         satisfaction=None,
     )
     rated = [m for m in months if m.satisfaction is not None]
@@ -103,5 +123,3 @@ def show_department(department_id: int):
     return render_template(
         "departments/show_department.html", department=department, months=months, totals=totals
     )
-
-

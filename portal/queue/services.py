@@ -88,7 +88,11 @@ def _pauses(complaint: Complaint) -> list[deadlines.Pause]:
 
 
 def recompute_deadlines(
-    complaint: Complaint, cal: WorkingCalendar, now: datetime, *, accept_from: datetime | None = None
+    complaint: Complaint,
+    cal: WorkingCalendar,
+    now: datetime,
+    *,
+    accept_from: datetime | None = None,
 ) -> bool:
     """Store the case's deadlines again after any change; False if the calendar cannot tell.
 
@@ -183,7 +187,8 @@ def _set_assisting(complaint: Complaint, department_ids) -> None:
     ids = [d for d in dict.fromkeys(department_ids) if d != complaint.department_id]
     if ids:
         db.session.execute(
-            case_assisting.insert(), [{"complaint_id": complaint.id, "department_id": d} for d in ids]
+            case_assisting.insert(),
+            [{"complaint_id": complaint.id, "department_id": d} for d in ids],
         )
 
 
@@ -360,10 +365,10 @@ def act(actor: StaffMember, complaint: Complaint, data: ActInput, now: datetime)
 
 
 # Actions whose message the public timeline shows (the reply, the reason for a rejection).
-PUBLIC_ACTIONS = frozenset({A.accept, A.reject, A.transfer, A.start, A.resolve, A.close,
-                            A.reopen, A.merge, A.ask_reporter})
-REPORTER_NOTICES = frozenset({A.accept, A.reject, A.transfer, A.resolve, A.ask_reporter,
-                              A.merge})
+PUBLIC_ACTIONS = frozenset(
+    {A.accept, A.reject, A.transfer, A.start, A.resolve, A.close, A.reopen, A.merge, A.ask_reporter}
+)
+REPORTER_NOTICES = frozenset({A.accept, A.reject, A.transfer, A.resolve, A.ask_reporter, A.merge})
 
 
 def add_note(actor: StaffMember, complaint: Complaint, text: str, *, public: bool, now) -> None:
@@ -379,7 +384,12 @@ def add_note(actor: StaffMember, complaint: Complaint, text: str, *, public: boo
         raise QueueError(_("Only the handling department replies to the reporter."))
     kind = "reply" if public else ("note" if handles(actor, complaint) else "assist_note")
     append_event(
-        complaint, kind, now, actor_kind=ActorKind.staff, actor_id=actor.id, message=text,
+        complaint,
+        kind,
+        now,
+        actor_kind=ActorKind.staff,
+        actor_id=actor.id,
+        message=text,
         public=public,
     )
     if public:
@@ -426,13 +436,21 @@ def request_extension(actor: StaffMember, complaint: Complaint, days: int, reaso
     if not 1 <= days <= deadlines.Sla().max_extension_days or not reason.strip():
         raise QueueError(_("Ask for 1 to 30 days and give the reason."))
     request = ExtensionRequest(
-        complaint_id=complaint.id, days=days, reason=reason.strip(), requested_by=actor.id,
+        complaint_id=complaint.id,
+        days=days,
+        reason=reason.strip(),
+        requested_by=actor.id,
         requested_at=now,
     )
     db.session.add(request)
     append_event(
-        complaint, "extension_requested", now, actor_kind=ActorKind.staff, actor_id=actor.id,
-        message=f"{days}: {reason.strip()}", public=False,
+        complaint,
+        "extension_requested",
+        now,
+        actor_kind=ActorKind.staff,
+        actor_id=actor.id,
+        message=f"{days}: {reason.strip()}",
+        public=False,
     )
     return request
 
@@ -503,11 +521,10 @@ def tick(now: datetime, *, batch: int = 500) -> TickReport:
     """
     report = TickReport()
     cal = load_calendar()
-    open_statuses = [s for s in states.OPEN]
     due_soon = db.session.scalars(
         select(Complaint)
         .where(
-            Complaint.status.in_(open_statuses),
+            Complaint.is_open.is_(True),
             Complaint.paused_at.is_(None),
             Complaint.warned_at.is_(None),
             Complaint.complete_due_at.is_not(None),
@@ -516,7 +533,10 @@ def tick(now: datetime, *, batch: int = 500) -> TickReport:
         .limit(batch)
     ).all()
     for complaint in due_soon:
-        if now >= deadlines.warn_at(complaint.complete_due_at, cal) and now < complaint.complete_due_at:
+        if (
+            now >= deadlines.warn_at(complaint.complete_due_at, cal)
+            and now < complaint.complete_due_at
+        ):
             complaint.warned_at = now
             append_event(complaint, "warned", now, actor_kind=ActorKind.system, public=False)
             _notify_department(complaint.department_id, complaint, "due_soon", now)
@@ -524,7 +544,7 @@ def tick(now: datetime, *, batch: int = 500) -> TickReport:
     overdue = db.session.scalars(
         select(Complaint)
         .where(
-            Complaint.status.in_(open_statuses),
+            Complaint.is_open.is_(True),
             Complaint.paused_at.is_(None),
             Complaint.escalated_at.is_(None),
             or_(
@@ -551,7 +571,11 @@ def tick(now: datetime, *, batch: int = 500) -> TickReport:
     for complaint in stale:
         complaint.closed_at = now
         append_event(
-            complaint, "auto_closed", now, actor_kind=ActorKind.system, public=True,
+            complaint,
+            "auto_closed",
+            now,
+            actor_kind=ActorKind.system,
+            public=True,
             to_status=S.closed,
         )
         report.closed += 1
@@ -588,14 +612,18 @@ def _notify_department(department_id, complaint: Complaint, kind: str, now) -> N
     with force_locale("zh"):
         subjects = {
             "assigned": _("New case %(number)s for your department", number=complaint.tracking_no),
-            "transferred": _("Case %(number)s transferred to your department",
-                             number=complaint.tracking_no),
+            "transferred": _(
+                "Case %(number)s transferred to your department", number=complaint.tracking_no
+            ),
             "due_soon": _("Case %(number)s is due tomorrow", number=complaint.tracking_no),
-            "reopened": _("Case %(number)s was reopened by the reporter",
-                          number=complaint.tracking_no),
+            "reopened": _(
+                "Case %(number)s was reopened by the reporter", number=complaint.tracking_no
+            ),
         }
         body = render_template(
-            "email/case_for_department.txt", complaint=complaint, kind=kind,
+            "email/case_for_department.txt",
+            complaint=complaint,
+            kind=kind,
             link=_case_link(complaint),
         )
         notify.enqueue_email(db.session, department.email, subjects[kind], body, now)
@@ -612,7 +640,9 @@ def _notify_escalation(complaint: Complaint, now) -> None:
     with force_locale("zh"):
         subject = _("Overdue: case %(number)s (督办)", number=complaint.tracking_no)
         body = render_template(
-            "email/case_for_department.txt", complaint=complaint, kind="escalated",
+            "email/case_for_department.txt",
+            complaint=complaint,
+            kind="escalated",
             link=_case_link(complaint),
         )
         for address in dict.fromkeys(recipients):
@@ -628,7 +658,10 @@ def _notify_reporter(complaint: Complaint, kind: str, now, *, message: str = "",
         subject = _("Update on your report %(number)s", number=complaint.tracking_no)
         if reporter.email:
             body = render_template(
-                "email/case_update.txt", complaint=complaint, kind=kind, message=message,
+                "email/case_update.txt",
+                complaint=complaint,
+                kind=kind,
+                message=message,
                 other=other,
             )
             notify.enqueue_email(db.session, reporter.email, subject, body, now)
@@ -636,10 +669,15 @@ def _notify_reporter(complaint: Complaint, kind: str, now, *, message: str = "",
             notify.enqueue_sms(
                 db.session,
                 reporter.phone,
-                _("Report %(number)s: %(status)s. Details on the portal with your number.",
-                  number=complaint.tracking_no,
-                  status=str(current_app.jinja_env.globals["labels"]["complaint_status"][
-                      complaint.status.value])),
+                _(
+                    "Report %(number)s: %(status)s. Details on the portal with your number.",
+                    number=complaint.tracking_no,
+                    status=str(
+                        current_app.jinja_env.globals["labels"]["complaint_status"][
+                            complaint.status.value
+                        ]
+                    ),
+                ),
                 now,
             )
 
@@ -724,11 +762,16 @@ class QueuePage:
 
 
 def _filtered(query, actor: StaffMember, f: QueueFilters, now: datetime):
-    query = query.where(visible_to(actor))
+    # The list shows the department's own cases (cases it only assists are listed apart by
+    # assisted_cases): one department per query keeps the (department, open, due) index usable.
+    if actor.is_coordinator:
+        query = query.where(visible_to(actor))
+    else:
+        query = query.where(Complaint.department_id == actor.department_id)
     if f.state:
         query = query.where(Complaint.status == f.state)
     else:
-        query = query.where(Complaint.status.in_(list(states.OPEN)))
+        query = query.where(Complaint.is_open.is_(True))
     if f.triage:
         query = query.where(Complaint.department_id.is_(None))
     elif f.department is not None:
@@ -800,11 +843,14 @@ def queue_page(
         next_after = f"{last.complete_due_at.isoformat()}_{last.id}"
     undated = 0
     if not after:
-        undated = db.session.scalar(
-            _filtered(select(func.count(Complaint.id)), actor, f, now).where(
-                Complaint.complete_due_at.is_(None)
+        undated = (
+            db.session.scalar(
+                _filtered(select(func.count(Complaint.id)), actor, f, now).where(
+                    Complaint.complete_due_at.is_(None)
+                )
             )
-        ) or 0
+            or 0
+        )
     return QueuePage(list(rows), next_after, undated)
 
 
@@ -816,6 +862,24 @@ def undated_cases(actor: StaffMember, f: QueueFilters, now, limit: int = 50) -> 
             .where(Complaint.complete_due_at.is_(None))
             .options(joinedload(Complaint.category))
             .order_by(Complaint.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def assisted_cases(actor: StaffMember, limit: int = 50) -> list[Complaint]:
+    """Open cases another department leads and the actor's department assists."""
+    if actor.department_id is None or actor.is_coordinator:
+        return []
+    assisted = select(case_assisting.c.complaint_id).where(
+        case_assisting.c.department_id == actor.department_id
+    )
+    return list(
+        db.session.scalars(
+            select(Complaint)
+            .where(Complaint.id.in_(assisted), Complaint.is_open.is_(True))
+            .options(joinedload(Complaint.category))
+            .order_by(Complaint.complete_due_at, Complaint.id)
             .limit(limit)
         )
     )
@@ -839,7 +903,7 @@ def workload(now: datetime) -> list[Workload]:
             func.count().filter(overdue),
             func.count().filter(Complaint.escalated_at.is_not(None)),
         )
-        .where(Complaint.status.in_(list(states.OPEN)))
+        .where(Complaint.is_open.is_(True))
         .group_by(Complaint.department_id)
     ).all()
     departments = {d.id: d for d in db.session.scalars(select(Department))}

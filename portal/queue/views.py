@@ -1,7 +1,16 @@
 """The agency queue: staff only, every query scoped to what the staff member may see."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
-from flask import send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -67,6 +76,8 @@ def index():
         departments=_departments() if current_user.is_coordinator else [],
         extensions=services.pending_extensions(current_user),
         calendar_gaps=services.calendar_gaps(now),
+        # Cases the department only assists are listed once, on the first page.
+        assisted=[] if form.after.data else services.assisted_cases(current_user),
     )
 
 
@@ -91,8 +102,9 @@ def _case_or_404(complaint_id: int) -> Complaint:
     return complaint
 
 
-def _render_case(complaint: Complaint, *, action_form=None, note_form=None, ext_form=None,
-                 status: int = 200):
+def _render_case(
+    complaint: Complaint, *, action_form=None, note_form=None, ext_form=None, status: int = 200
+):
     now = utcnow()
     reporter = services.reveal_reporter(current_user, complaint, now)
     db.session.commit()  # the identity view is recorded even if nothing else happens
@@ -251,3 +263,6 @@ def case_photo(complaint_id: int, photo_id: int, kind: str):
         as_attachment=kind == "original",
         download_name=f"{complaint.tracking_no}-{photo.id}-{kind}",
     )
+
+
+from . import admin  # noqa: E402, F401  (registers the admin pages on bp)

@@ -29,8 +29,14 @@ def test_staff_accepts_and_replies_and_the_reporter_sees_the_reply(live_app, bro
         industry = f.department(slug="industry", name="市工业和信息化局")
         outfall = f.outfall()
         db.session.add(RoutingRule(outfall_type="GY", lead_department_id=industry.id))
-        create_staff(db.session, "ind-staff", "demo-industry-2026", Role.staff, industry.id,
-                     display_name="工信局值班员")
+        create_staff(
+            db.session,
+            "ind-staff",
+            "demo-industry-2026",
+            Role.staff,
+            industry.id,
+            display_name="工信局值班员",
+        )
         db.session.commit()
         code = outfall.code
     base = live_app.config["LIVE_URL"]

@@ -31,17 +31,24 @@ class World:
 @pytest.fixture
 def world(seed):
     def make():
-        eco = f.department(slug="eco-env", name="市生态环境局", is_coordinator=True,
-                           email="eco@qinzhou.example.com")
-        industry = f.department(slug="industry", name="市工业和信息化局",
-                                email="industry@qinzhou.example.com")
-        housing = f.department(slug="housing", name="市住房城乡建设局",
-                               email="housing@qinzhou.example.com")
+        eco = f.department(
+            slug="eco-env",
+            name="市生态环境局",
+            is_coordinator=True,
+            email="eco@qinzhou.example.com",
+        )
+        industry = f.department(
+            slug="industry", name="市工业和信息化局", email="industry@qinzhou.example.com"
+        )
+        housing = f.department(
+            slug="housing", name="市住房城乡建设局", email="housing@qinzhou.example.com"
+        )
         city = f.region(code="450700", name="钦州市")
         county = f.region(code="450702", name="钦南区", parent_id=city.id)
         outfall = f.outfall(region=county, lat=21.95, lon=108.62)
-        orphan = f.outfall(region=county, category_l1=CategoryL1.NY, category_l2=None,
-                           lat=21.96, lon=108.63)
+        orphan = f.outfall(
+            region=county, category_l1=CategoryL1.NY, category_l2=None, lat=21.96, lon=108.63
+        )
         rule = RoutingRule(outfall_type="GY", lead_department_id=industry.id, assisting=[eco])
         db.session.add(rule)
         for username, role, dept, email in (

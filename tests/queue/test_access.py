@@ -22,8 +22,12 @@ def _urls(app, *, with_case=None):
             continue
         values = {}
         for arg in rule.arguments:
-            values[arg] = {"complaint_id": with_case or 1, "kind": "photo", "day": "2026-10-01",
-                           "year": 2027}.get(arg, 1)
+            values[arg] = {
+                "complaint_id": with_case or 1,
+                "kind": "photo",
+                "day": "2026-10-01",
+                "year": 2027,
+            }.get(arg, 1)
         url = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))

@@ -65,8 +65,9 @@ def test_what_no_rule_places_waits_for_the_coordinator(app, world, report, sign_
     assert staff.get(f"/queue/cases/{case_id}").status_code == 404
 
 
-def test_a_case_id_typed_into_a_url_reveals_nothing_to_other_departments(app, world, report,
-                                                                          sign_in):
+def test_a_case_id_typed_into_a_url_reveals_nothing_to_other_departments(
+    app, world, report, sign_in
+):
     case_id, _, _ = report(outfall=world.outfall_code)
     other = sign_in("hou-staff")
     for url in (f"/queue/cases/{case_id}", f"/queue/cases/{case_id}/photos/1/photo"):
@@ -156,16 +157,26 @@ def test_extension_is_requested_once_approved_by_the_head_and_shown_to_the_repor
     data = {"days": "10", "reason": "需委托第三方检测"}
     assert staff.post(f"/queue/cases/{case_id}/extension", data=data).status_code == 303
     assert staff.post(f"/queue/cases/{case_id}/extension", data=data).status_code == 400
-    assert staff.post(f"/queue/cases/{case_id}/extension",
-                      data={"days": "45", "reason": "x"}).status_code == 400
+    assert (
+        staff.post(
+            f"/queue/cases/{case_id}/extension", data={"days": "45", "reason": "x"}
+        ).status_code
+        == 400
+    )
     with app.app_context():
         from portal.queue.models import ExtensionRequest
 
         request_id = db.session.scalar(select(ExtensionRequest.id))
     # A staff member cannot approve their own request; the head can.
-    assert staff.post(f"/queue/extensions/{request_id}/decide", data={"approve": "1"}).status_code == 403
+    assert (
+        staff.post(f"/queue/extensions/{request_id}/decide", data={"approve": "1"}).status_code
+        == 403
+    )
     head = sign_in("ind-head")
-    assert head.post(f"/queue/extensions/{request_id}/decide", data={"approve": "1"}).status_code == 303
+    assert (
+        head.post(f"/queue/extensions/{request_id}/decide", data={"approve": "1"}).status_code
+        == 303
+    )
     after = _case(app, case_id)
     assert after.extension_days == 10 and after.complete_due_at >= before + timedelta(days=10)
     assert "需委托第三方检测" in client.get(f"/complaints/t/{token}").get_data(as_text=True)
@@ -173,17 +184,23 @@ def test_extension_is_requested_once_approved_by_the_head_and_shown_to_the_repor
 
 def test_merging_a_duplicate_tells_both_reporters(app, world, report, sign_in):
     first_id, first_no, _ = report(outfall=world.outfall_code)
-    second_id, second_no, _ = report(outfall=world.outfall_code, email="zhao@example.com",
-                                     phone="13600000000", name="赵六")
+    second_id, second_no, _ = report(
+        outfall=world.outfall_code, email="zhao@example.com", phone="13600000000", name="赵六"
+    )
     staff = sign_in("ind-staff")
     r = _act(staff, second_id, "merge", message="同一问题", merge_into=first_no)
     assert r.status_code == 303
     assert _case(app, second_id).status is ComplaintStatus.merged
     assert _case(app, first_id).supporters == 1
-    assert any(first_no in m.body or second_no in m.body for m in _outbox(app, "wangwu@example.com")
-               if "merged" in m.body or second_no in m.body)
+    assert any(
+        first_no in m.body or second_no in m.body
+        for m in _outbox(app, "wangwu@example.com")
+        if "merged" in m.body or second_no in m.body
+    )
     assert _outbox(app, "zhao@example.com")  # the merged report's reporter is told too
-    assert _act(staff, first_id, "merge", message="x", merge_into="TS-1999-000001").status_code == 400
+    assert (
+        _act(staff, first_id, "merge", message="x", merge_into="TS-1999-000001").status_code == 400
+    )
 
 
 def test_tick_warns_escalates_and_closes_once(app, world, report, runner):
@@ -230,8 +247,9 @@ def test_audit_verify_finds_a_tampered_event(app, world, report, runner):
     assert runner.invoke(args=["portal", "audit", "verify"]).output.strip() == "Audit trail intact."
     with app.app_context():
         event = db.session.scalars(
-            select(ComplaintEvent).where(ComplaintEvent.complaint_id == case_id,
-                                         ComplaintEvent.seq == 2)
+            select(ComplaintEvent).where(
+                ComplaintEvent.complaint_id == case_id, ComplaintEvent.seq == 2
+            )
         ).one()
         event.message = "篡改"
         db.session.commit()
@@ -259,11 +277,14 @@ def test_queue_pages_through_cases_by_deadline(app, world, report):
 
     ids = [report(outfall=world.outfall_code)[0] for _ in range(5)]
     with app.app_context():
-        user = db.session.scalars(select(StaffMember).where(StaffMember.username == "ind-staff")).one()
+        user = db.session.scalars(
+            select(StaffMember).where(StaffMember.username == "ind-staff")
+        ).one()
         seen, after = [], None
         while True:
-            page = services.queue_page(user, services.QueueFilters(), utcnow(), after=after,
-                                       per_page=2)
+            page = services.queue_page(
+                user, services.QueueFilters(), utcnow(), after=after, per_page=2
+            )
             seen += [c.id for c in page.items]
             if not page.next_after:
                 break
@@ -313,7 +334,9 @@ def test_a_deadline_in_an_unentered_year_is_left_empty_not_guessed(app, world, r
     with app.app_context():
         case = db.session.get(Complaint, case_id)
         case.created_at = datetime(2026, 12, 20, 2, tzinfo=UTC)
-        assert services.recompute_deadlines(case, services.load_calendar(), case.created_at) is False
+        assert (
+            services.recompute_deadlines(case, services.load_calendar(), case.created_at) is False
+        )
         assert case.complete_due_at is None
         db.session.add(CalendarYear(year=2027))
         db.session.flush()

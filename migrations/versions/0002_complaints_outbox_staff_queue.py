@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 09:42:53.813084
+Create Date: 2026-11-22 09:49:00.897150
 
 """
 from alembic import op
@@ -132,6 +132,7 @@ def upgrade():
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('routing_rule_id', sa.Integer(), nullable=True),
     sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('accept_clock_from', sa.DateTime(timezone=True), nullable=True),
     sa.Column('accept_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('complete_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),

@@ -124,6 +124,8 @@ class Complaint(db.Model):
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"))
     routing_rule_id: Mapped[Optional[int]] = mapped_column(Integer)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The acceptance clock runs from receipt, or from the last transfer.
+    accept_clock_from: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     accept_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     complete_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     accepted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

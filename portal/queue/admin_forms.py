@@ -2,34 +2,62 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.validators import ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..i18n import localname
 from ..outfalls.labels import CATEGORY_L1
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
 
 REGION_CODE = Regexp(r"^\d{6,12}$", message=_l("Not a region code."))
 
 
 def category_choices(categories, any_label) -> list[tuple[str, str]]:
     """("", any) then each category as "name (code)"; codes are what rules store."""
-    return [("", any_label)] + [(c.code, f"{localname(c)} ({c.code})") for c in categories]
+    return [SelectChoice("", any_label)] + [
+        SelectChoice(c.code, f"{localname(c)} ({c.code})") for c in categories
+    ]
 
 
 def outfall_type_choices(any_label) -> list[tuple[str, str]]:
     """("", any) then the five first-level outfall types (GY, SH, NY, YH, QT)."""
-    return [("", any_label)] + [(code, f"{label} ({code})") for code, label in CATEGORY_L1.items()]
+    return [SelectChoice("", any_label)] + [
+        SelectChoice(code, f"{label} ({code})") for code, label in CATEGORY_L1.items()
+    ]
 
 
 class RuleForm(FlaskForm):
     """A routing rule; empty category, outfall type or region means any."""
 
-    category = SelectField(_l("Category"), choices=[], default="")
+    category = SelectField(_l("Complaint category"), choices=[], default="")
     outfall_type = SelectField(_l("Outfall type"), choices=[], default="")
     region_code = StringField(
-        _l("Region code"), filters=[lambda s: (s or "").strip()], validators=[Optional(), REGION_CODE]
+        _l("Region code"), filters=[_strip], validators=[Optional(), REGION_CODE]
     )
     lead_department = SelectField(
         _l("Lead department"),
@@ -38,23 +66,23 @@ class RuleForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose the lead department."))],
     )
     assisting = SelectMultipleField(_l("Assisting departments"), coerce=int, choices=[])
-    note = StringField(_l("Note"), filters=[lambda s: (s or "").strip()], validators=[Length(max=200)])
+    note = StringField(_l("Note"), filters=[_strip], validators=[Length(max=200)])
 
     def set_choices(self, categories, departments) -> None:
         """Fill the selects from the database (labels are localised names)."""
         self.category.choices = category_choices(categories, _l("Any category"))
         self.outfall_type.choices = outfall_type_choices(_l("Any outfall type"))
-        self.lead_department.choices = [(d.id, localname(d)) for d in departments]
-        self.assisting.choices = [(d.id, localname(d)) for d in departments]
+        self.lead_department.choices = [SelectChoice(d.id, localname(d)) for d in departments]
+        self.assisting.choices = [SelectChoice(d.id, localname(d)) for d in departments]
 
 
 class RouteTestForm(Form):
     """Which rule would place a report (query string, no CSRF: it changes nothing)."""
 
-    category = SelectField(_l("Category"), choices=[], validate_choice=True)
+    category = SelectField(_l("Complaint category"), choices=[], validate_choice=True)
     outfall_type = SelectField(_l("Outfall type"), choices=[], default="")
     region_code = StringField(
-        _l("Region code"), filters=[lambda s: (s or "").strip()], validators=[Optional(), REGION_CODE]
+        _l("Region code"), filters=[_strip], validators=[Optional(), REGION_CODE]
     )
 
     def set_choices(self, categories) -> None:
@@ -68,10 +96,13 @@ class CalendarDayForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     kind = SelectField(
         _l("The day is"),
-        choices=[("holiday", _l("A holiday (no work)")), ("workday", _l("A working day"))],
+        choices=[
+            SelectChoice("holiday", _l("A holiday (no work)")),
+            SelectChoice("workday", _l("A working day")),
+        ],
         default="holiday",
     )
-    note = StringField(_l("Note"), filters=[lambda s: (s or "").strip()], validators=[Length(max=120)])
+    note = StringField(_l("Note"), filters=[_strip], validators=[Length(max=120)])
 
     def validate_day(self, field) -> None:
         if field.data is not None and not 2000 <= field.data.year <= 2100:
@@ -97,10 +128,10 @@ class ConfirmForm(FlaskForm):
 class TemplateForm(FlaskForm):
     """A reply template for one category or for all."""
 
-    category = SelectField(_l("Category"), choices=[], default="")
+    category = SelectField(_l("Complaint category"), choices=[], default="")
     title = StringField(
         _l("Title"),
-        filters=[lambda s: (s or "").strip()],
+        filters=[_strip],
         validators=[DataRequired(message=_l("Give a title.")), Length(max=120)],
     )
     body = TextAreaField(

@@ -30,7 +30,8 @@ class QueueFilterForm(Form):
     overdue = BooleanField(_l("Overdue"))
     due_soon = BooleanField(_l("Due within 2 days"))
     category = StringField(
-        _l("Category"), validators=[Optional(), Regexp(r"^[a-z_]{1,32}$", message=_l("Unknown."))]
+        _l("Problem type"),
+        validators=[Optional(), Regexp(r"^[a-z_]{1,32}$", message=_l("Unknown."))],
     )
     outfall = StringField(_l("Outfall code"), validators=[Optional(), Length(max=40)])
     region = StringField(

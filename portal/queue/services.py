@@ -96,14 +96,21 @@ def recompute_deadlines(
 ) -> bool:
     """Store the case's deadlines again after any change; False if the calendar cannot tell.
 
-    A deadline in a year nobody has entered holidays for is left empty and the queue
-    shows a warning: guessing would mislead both staff and reporter.
+    `accept_from` restarts the acceptance clock (a transfer); otherwise it runs from the
+    last restart or from receipt. A deadline in a year nobody has entered holidays for is
+    left empty and the queue warns: guessing would mislead both staff and reporter.
     """
+    if accept_from is not None:
+        complaint.accept_clock_from = accept_from
     sla = sla_for(complaint.category)
+    known = True
     try:
         complaint.accept_due_at = deadlines.accept_due(
-            accept_from or complaint.created_at, sla, cal
+            complaint.accept_clock_from or complaint.created_at, sla, cal
         )
+    except CalendarYearUnknown:
+        complaint.accept_due_at, known = None, False
+    try:
         complaint.complete_due_at = deadlines.complete_due(
             complaint.created_at,
             sla,
@@ -113,10 +120,8 @@ def recompute_deadlines(
             now=now,
         )
     except CalendarYearUnknown:
-        complaint.accept_due_at = complaint.accept_due_at if accept_from is None else None
-        complaint.complete_due_at = None
-        return False
-    return True
+        complaint.complete_due_at, known = None, False
+    return known
 
 
 # --- Routing -----------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class QueueFilterForm(Form):
     )
     overdue = BooleanField(_l("Overdue"))
     due_soon = BooleanField(_l("Due within 2 days"))
+    escalated = BooleanField(_l("Escalated"))
     category = StringField(
         _l("Problem type"),
         validators=[Optional(), Regexp(r"^[a-z_]{1,32}$", message=_l("Unknown."))],

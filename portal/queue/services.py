@@ -743,6 +743,7 @@ class QueueFilters:
     state: str | None = None  # a status, or None for every open case
     overdue: bool = False
     due_soon: bool = False
+    escalated: bool = False
     category: str | None = None
     outfall: str | None = None
     region: str | None = None
@@ -785,6 +786,8 @@ def _filtered(query, actor: StaffMember, f: QueueFilters, now: datetime):
         query = query.where(Complaint.paused_at.is_(None), Complaint.complete_due_at < now)
     if f.due_soon:
         query = query.where(Complaint.complete_due_at.between(now, now + timedelta(days=2)))
+    if f.escalated:
+        query = query.where(Complaint.escalated_at.is_not(None))
     if f.category:
         query = query.where(
             Complaint.category_id.in_(

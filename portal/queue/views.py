@@ -53,6 +53,7 @@ def index():
         state=form.state.data or None,
         overdue=form.overdue.data,
         due_soon=form.due_soon.data,
+        escalated=form.escalated.data,
         category=form.category.data or None,
         outfall=(form.outfall.data or "").strip().upper() or None,
         region=form.region.data or None,

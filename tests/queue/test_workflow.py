@@ -223,6 +223,17 @@ def test_tick_warns_escalates_and_closes_once(app, world, report, runner):
     assert _outbox(app, "ind-head@qinzhou.example.com")
     assert _outbox(app, "coord@qinzhou.example.com")
     assert "escalated" in _kinds(app, case_id)
+    from portal.agencies.models import StaffMember
+    from portal.queue import services
+
+    with app.app_context():
+        coordinator = db.session.scalars(
+            select(StaffMember).where(StaffMember.username == "coord")
+        ).one()
+        page = services.queue_page(
+            coordinator, services.QueueFilters(escalated=True), utcnow(), after=None
+        )
+        assert [c.tracking_no for c in page.items] == [number]
 
 
 def test_tick_warns_one_working_day_before_the_deadline(app, world, report, runner):

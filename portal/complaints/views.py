@@ -20,6 +20,7 @@ from sqlalchemy import select
 from ..core.clock import utcnow
 from ..core.storage import FileStore
 from ..extensions import db, limiter
+from ..formflow import run_form
 from ..i18n import localname
 from ..urls import public_url
 from . import services
@@ -250,13 +251,12 @@ def rate(token: str):
     """The reporter rates the outcome."""
     complaint = _case_or_404(token)
     form = RatingForm()
-    if form.validate():
-        try:
-            services.rate(complaint, form.rating.data, form.comment.data or "", utcnow())
-        except services.InputError as error:
-            form.rating.errors = [error.message]
-    if form.errors:
-        db.session.rollback()
+    if not run_form(
+        form,
+        lambda: services.rate(complaint, form.rating.data, form.comment.data or "", utcnow()),
+        services.InputError,
+        "rating",
+    ):
         return _render_track(_case_or_404(token), token, rating=form, status=400)
     db.session.commit()
     flash(_("Thank you for rating the outcome."), "success")
@@ -268,13 +268,12 @@ def dispute(token: str):
     """The reporter disputes the outcome, which reopens the case."""
     complaint = _case_or_404(token)
     form = DisputeForm()
-    if form.validate():
-        try:
-            services.dispute(complaint, form.reason.data, utcnow())
-        except services.InputError as error:
-            form.reason.errors = [error.message]
-    if form.errors:
-        db.session.rollback()
+    if not run_form(
+        form,
+        lambda: services.dispute(complaint, form.reason.data, utcnow()),
+        services.InputError,
+        "reason",
+    ):
         return _render_track(_case_or_404(token), token, disputing=form, status=400)
     db.session.commit()
     flash(_("The case was reopened."), "success")

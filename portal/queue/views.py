@@ -22,6 +22,7 @@ from ..complaints.services import normalise_tracking_no
 from ..core.clock import utcnow
 from ..core.storage import FileStore
 from ..extensions import db
+from ..formflow import run_form
 from . import services
 from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
 from .models import ExtensionRequest, ResponseTemplate
@@ -187,15 +188,14 @@ def add_note(complaint_id: int):
     """An internal note, or a public reply to the reporter."""
     complaint = _case_or_404(complaint_id)
     form = NoteForm()
-    if form.validate():
-        try:
-            services.add_note(
-                current_user, complaint, form.text.data, public=form.public.data, now=utcnow()
-            )
-        except services.QueueError as error:
-            form.text.errors = [error.message]
-    if form.errors:
-        db.session.rollback()
+    if not run_form(
+        form,
+        lambda: services.add_note(
+            current_user, complaint, form.text.data, public=form.public.data, now=utcnow()
+        ),
+        services.QueueError,
+        "text",
+    ):
         return _render_case(_case_or_404(complaint_id), note_form=form, status=400)
     db.session.commit()
     flash(_("Saved."), "success")
@@ -207,15 +207,14 @@ def request_extension(complaint_id: int):
     """Ask for more time."""
     complaint = _case_or_404(complaint_id)
     form = ExtensionForm()
-    if form.validate():
-        try:
-            services.request_extension(
-                current_user, complaint, form.days.data, form.reason.data, utcnow()
-            )
-        except services.QueueError as error:
-            form.reason.errors = [error.message]
-    if form.errors:
-        db.session.rollback()
+    if not run_form(
+        form,
+        lambda: services.request_extension(
+            current_user, complaint, form.days.data, form.reason.data, utcnow()
+        ),
+        services.QueueError,
+        "reason",
+    ):
         return _render_case(_case_or_404(complaint_id), ext_form=form, status=400)
     db.session.commit()
     flash(_("The extension was requested."), "success")

@@ -31,6 +31,14 @@ def demo_command():
 
     store = FileStore(current_app.config["UPLOAD_DIR"])
     loaded = load_demo(db.session, store, local_today())
+    if loaded:
+        from .demo.complaints import load_demo_complaints
+
+        # Reports need URLs and a locale: give them the request context they expect.
+        with current_app.test_request_context(
+            base_url=current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+        ):
+            load_demo_complaints(db.session)
     db.session.commit()
     _analyze()
     click.echo("Demo data loaded." if loaded else "Demo data already present; nothing to do.")

@@ -250,3 +250,9 @@ def test_demo_command_loads_once_and_says_so(runner, app):
     assert "already present" in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Outfall)) >= 300
+        from portal.complaints.models import Complaint
+
+        complaints = db.session.scalars(select(Complaint)).all()
+        assert len(complaints) == 7  # filed through the real intake, once
+        assert sum(c.department_id is not None for c in complaints) >= 5  # routed by the rules
+        assert all(c.complete_due_at is not None for c in complaints)

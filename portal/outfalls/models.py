@@ -129,6 +129,9 @@ class Outfall(db.Model):
         Index("ix_outfalls_water_kind_code", "water_kind", "code"),
         Index("ix_outfalls_status_code", "status", "code"),
         Index("ix_outfalls_lat_lon", "lat", "lon"),
+        # The map's viewport counts with a type or river/sea filter.
+        Index("ix_outfalls_category_l1_lat_lon", "category_l1", "lat", "lon"),
+        Index("ix_outfalls_water_kind_lat_lon", "water_kind", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,120 @@
+"""Pure helpers of the map API: bounding boxes, zoom levels and the clustering grid.
+
+No Flask here: the view turns a `GeoError.reason` into a translated message.
+
+The grid is global and aligned on (-90, -180): cell (row, col) covers
+lat [-90 + row*size, -90 + (row+1)*size) and lon [-180 + col*size, -180 + (col+1)*size).
+Because the grid does not depend on the viewport, a cell holds the same outfalls in every
+response, and a bbox snapped outward to the grid gives identical URLs (and CDN cache hits)
+for small pans of the map.
+"""
+
+import math
+from dataclasses import dataclass
+
+MIN_ZOOM = 0
+MAX_ZOOM = 20
+# A cell is this many screen pixels wide at its zoom (a 256 px tile spans 360 / 2**zoom
+# degrees). A 1920 × 1080 viewport then holds at most 20 × 12 cells.
+CELL_PX = 96
+# The most cells one request may cover (after snapping): a 4K screen needs about 1 000.
+# With one small feature per non-empty cell this bounds the response size.
+MAX_CELLS = 1200
+
+
+class GeoError(ValueError):
+    """A bad map parameter; `reason` is a stable code the view translates."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+def parse_zoom(raw: str | None) -> int:
+    """A zoom level 0..20 from the query string.
+
+    Raises:
+        GeoError: missing ("zoom_missing") or not an integer in range ("zoom_invalid").
+    """
+    if raw is None or raw.strip() == "":
+        raise GeoError("zoom_missing")
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 2:
+        raise GeoError("zoom_invalid")
+    zoom = int(raw)
+    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        raise GeoError("zoom_invalid")
+    return zoom
+
+
+def parse_bbox(raw: str | None) -> BBox:
+    """`west,south,east,north` in WGS84 degrees.
+
+    Raises:
+        GeoError: "bbox_missing", "bbox_invalid" (not four finite numbers),
+            "bbox_range" (outside ±180 / ±90) or "bbox_order" (west > east or south > north).
+    """
+    if raw is None or raw.strip() == "":
+        raise GeoError("bbox_missing")
+    parts = raw.split(",")
+    if len(parts) != 4 or any(len(p) > 32 for p in parts):
+        raise GeoError("bbox_invalid")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        raise GeoError("bbox_invalid") from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)):
+        raise GeoError("bbox_invalid")
+    if not (
+        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+    ):
+        raise GeoError("bbox_range")
+    if west > east or south > north:
+        raise GeoError("bbox_order")
+    return BBox(west, south, east, north)
+
+
+def cell_size(zoom: int) -> float:
+    """The grid cell edge in degrees at a zoom level (CELL_PX screen pixels)."""
+    return 360.0 / 2**zoom * CELL_PX / 256
+
+
+def cell_range(low: float, high: float, origin: float, size: float) -> tuple[int, int]:
+    """First and last cell index (inclusive) covering [low, high] on one axis."""
+    first = math.floor((low - origin) / size)
+    last = math.floor((high - origin) / size)
+    return first, last
+
+
+def snap(bbox: BBox, zoom: int) -> tuple[BBox, int]:
+    """The bbox grown outward to whole grid cells, clamped to the world, and its cell count."""
+    size = cell_size(zoom)
+    row0, row1 = cell_range(bbox.south, bbox.north, -90.0, size)
+    col0, col1 = cell_range(bbox.west, bbox.east, -180.0, size)
+    snapped = BBox(
+        west=max(-180.0, -180.0 + col0 * size),
+        south=max(-90.0, -90.0 + row0 * size),
+        east=min(180.0, -180.0 + (col1 + 1) * size),
+        north=min(90.0, -90.0 + (row1 + 1) * size),
+    )
+    return snapped, (row1 - row0 + 1) * (col1 - col0 + 1)
+
+
+def check_area(bbox: BBox, zoom: int) -> tuple[BBox, int]:
+    """`snap`, refusing a viewport far larger than any screen at that zoom.
+
+    Raises:
+        GeoError: "bbox_too_large".
+    """
+    snapped, cells = snap(bbox, zoom)
+    if cells > MAX_CELLS:
+        raise GeoError("bbox_too_large")
+    return snapped, cells

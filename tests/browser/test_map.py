@@ -1,0 +1,103 @@
+"""The outfall map in headless Chromium, with tiles that never load."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import insert
+
+import portal.outfalls.map_views  # noqa: F401  (adds /map before any app registers the bp)
+from portal.extensions import db
+from portal.outfalls.models import CategoryL1, Outfall, WaterKind
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+
+def _integrate(app):
+    """What create_app will do once integrated; harmless afterwards."""
+    from portal.api import bp
+    from portal.api.views import clear_grid_cache
+
+    if "api" not in app.blueprints:
+        app.register_blueprint(bp)
+    clear_grid_cache()
+
+
+def _seed(app):
+    """Two groups of 8 outfalls ~5 km apart near Qinzhou."""
+    with app.app_context():
+        region = f.region(code="450702", name="钦南区")
+        water = f.water_body()
+        rows = []
+        for group, (lat, lon) in enumerate(((21.95, 108.62), (21.99, 108.66))):
+            for i in range(8):
+                n = group * 8 + i
+                rows.append(
+                    {
+                        "code": f"TW0001450702GY{n:04d}",
+                        "name": f"测试排污口{n}",
+                        "category_l1": CategoryL1.GY,
+                        "water_kind": WaterKind.river,
+                        "lat": lat + (i % 3) * 0.001,
+                        "lon": lon + (i // 3) * 0.001,
+                        "region_id": region.id,
+                        "water_body_id": water.id,
+                    }
+                )
+        db.session.execute(insert(Outfall), rows)
+        db.session.commit()
+
+
+def test_map_shows_clusters_that_zoom_in_to_points_with_links(live_app, phone):
+    _integrate(live_app)
+    live_app.config["MAP_MAX_POINTS"] = 10  # 16 outfalls: clusters until zoomed in
+    _seed(live_app)
+    base = live_app.config["LIVE_URL"]
+    phone.goto(f"{base}/map?lat=21.97&lon=108.64&z=11")
+    phone.wait_for_selector("#outfall-big-map.map-ready")
+    clusters = phone.locator(".cluster-icon")
+    assert clusters.count() == 2
+    assert sorted(clusters.all_inner_texts()) == ["8", "8"]
+    assert "16" in phone.locator("#map-status").inner_text()
+
+    clusters.first.click()
+    points = phone.locator("path.leaflet-interactive")
+    expect(points).to_have_count(8)
+    expect(phone).to_have_url(re.compile(r"[?&]z=13"))
+    assert phone.locator("#map-list li").count() == 8  # the list under the map
+
+    points.first.dispatch_event("click")
+    link = phone.locator(".leaflet-popup-content a")
+    link.wait_for()
+    href = link.get_attribute("href")
+    assert href.startswith("/o/TW0001450702GY")
+    link.click()
+    phone.wait_for_url(f"{base}{href}")
+    assert phone.locator("h1").inner_text().startswith("测试排污口")
+    assert phone.console_errors == []
+
+
+def test_filters_update_the_url_and_the_list_link(live_app, phone):
+    _integrate(live_app)
+    _seed(live_app)
+    base = live_app.config["LIVE_URL"]
+    phone.goto(f"{base}/map?lat=21.97&lon=108.64&z=11")
+    phone.wait_for_selector("#outfall-big-map.map-ready")
+    assert phone.locator("path.leaflet-interactive").count() == 16
+    phone.select_option("#kind", "sea")
+    expect(phone).to_have_url(re.compile(r"[?&]kind=sea"))
+    expect(phone.locator("path.leaflet-interactive")).to_have_count(0)
+    assert phone.locator("#map-list-link").get_attribute("href") == "/outfalls/?kind=sea"
+    assert phone.console_errors == []
+
+
+def test_my_location_centres_the_map(live_app, phone):
+    _integrate(live_app)
+    _seed(live_app)
+    phone.goto(f"{live_app.config['LIVE_URL']}/map")
+    phone.wait_for_selector("#outfall-big-map.map-ready")
+    phone.locator("#map-locate").click()
+    expect(phone).to_have_url(re.compile(r"lat=21\.950.*z=15"))
+    expect(phone.locator(".leaflet-tooltip-pane, .leaflet-interactive").first).to_be_attached()
+    assert phone.console_errors == []

@@ -7,7 +7,8 @@ FLASK := FLASK_APP=portal $(BIN)/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup setup-dev translations update-messages lint clean browser-deps
+.PHONY: run test setup setup-dev translations update-messages lint clean browser-deps \
+        bench bench-quick bench-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,7 @@ translations: $(VENV)/.runtime
 setup: $(VENV)/.runtime instance/config.py translations
 	$(FLASK) db upgrade
 	$(FLASK) portal demo
+	$(FLASK) portal reindex
 	FLASK_DEMO_MODE=true $(FLASK) portal demo-accounts
 
 run: setup
@@ -55,6 +57,21 @@ test: setup-dev
 	  $(BIN)/python -m pytest -q -m "not browser"; \
 	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped; .ci/run sets it)"; fi
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m browser
+
+# Debian's wrk load generator for the benchmarks.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; else APT="sudo apt-get"; fi; \
+	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq wrk >/dev/null; \
+	fi
+
+# DESIGN §4 figures into BENCHMARKS.md; builds benchmarks/data/ once (100k outfalls, 1M complaints).
+bench: $(VENV)/.dev translations bench-deps
+	$(BIN)/python -m benchmarks.run
+
+# Smoke run on 10k outfalls / 100k complaints; writes benchmarks/results/BENCHMARKS-quick.md.
+bench-quick: $(VENV)/.dev translations bench-deps
+	$(BIN)/python -m benchmarks.run --quick
 
 lint: setup-dev
 	$(BIN)/ruff check portal tests benchmarks

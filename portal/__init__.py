@@ -51,11 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (registers every table)
     from .agencies import auth as agencies_auth
     from .agencies.views import bp as agencies_bp
+    from .api import bp as api_bp
     from .complaints import labels as complaint_labels
     from .complaints.views import bp as complaints_bp
-    from .api import bp as api_bp
-    from .outfalls import labels
-    from .outfalls import map_views  # noqa: F401  (adds /map to the outfalls blueprint)
+    from .outfalls import (
+        labels,
+        map_views,  # noqa: F401  (adds /map to the outfalls blueprint)
+    )
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
@@ -71,6 +73,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
+    from . import search
+
+    search.init_app(app)
     i18n.init_app(app)
     labels.register(app)
     complaint_labels.register(app)

@@ -9,6 +9,7 @@ from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
 from .notify.cli import deliver_command
+from .search.cli import reindex_command
 
 
 @click.group("portal", cls=AppGroup)
@@ -58,6 +59,7 @@ def synth_command(count: int, seed: int):
 
 
 portal_group.add_command(deliver_command, "deliver")
+portal_group.add_command(reindex_command, "reindex")
 portal_group.add_command(create_admin_command, "create-admin")
 portal_group.add_command(demo_accounts_command, "demo-accounts")
 

@@ -32,6 +32,10 @@ class DefaultConfig:
     MAP_DEFAULT_CENTER = (21.98, 108.65)
     UPLOAD_DIR: str | None = None  # defaults to instance/uploads
     PAGE_SIZE = 50
+    SEARCH_INDEX_DIR: str | None = None  # defaults to instance/search_index
+    SEARCH_PAGE_SIZE = 20
+    # Update the index after each commit that changes a searchable row.
+    SEARCH_AUTO_INDEX = True
     # Where originals of citizens' photos are kept as evidence; never served publicly.
     EVIDENCE_DIR: str | None = None  # defaults to instance/evidence
     RATELIMIT_STORAGE_URI = "memory://"

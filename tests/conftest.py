@@ -22,6 +22,10 @@ def make_config(tmp_path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
+        # Indexing after each commit is tested in tests/search, which turns it back on;
+        # elsewhere it would only repeat jieba's work on every fixture.
+        "SEARCH_AUTO_INDEX": False,
         "RATELIMIT_ENABLED": False,
         "PUBLIC_BASE_URL": "https://pwk.example.test",
     }

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import ceil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Term
+from whoosh.scoring import BM25F, Frequency, MultiWeighting
 from whoosh.writing import AsyncWriter
 
 from ..core.codes import is_plausible_code, normalise_code
@@ -223,11 +225,17 @@ def rebuild(session: Session, directory: str) -> int:
     return count
 
 
+def _searcher(ix):
+    """BM25F, but pinyin keys score by frequency only: no per-document length lookups, and
+    equal scores let whoosh skip whole posting blocks once the page is full."""
+    return ix.searcher(weighting=MultiWeighting(BM25F(), pinyin=Frequency()))
+
+
 class _Holder:
     def __init__(self, ix, inode: int):
         self.ix = ix
         self.inode = inode
-        self.searcher = ix.searcher()
+        self.searcher = _searcher(ix)
 
 
 _holders: dict[str, _Holder] = {}
@@ -307,7 +315,7 @@ def _holder(directory: str) -> _Holder:
                 # readers with their old deletion sets, so updated documents show twice.
                 # The old searcher is left to the garbage collector (another thread may
                 # still be reading it).
-                holder.searcher = holder.ix.searcher()
+                holder.searcher = _searcher(holder.ix)
             return holder
         if holder is not None:
             _drop(directory)
@@ -389,6 +397,11 @@ def build_query(searcher, q: str):
     words = query_words(q)[:MAX_WORDS]
     if not words:
         return None, []
+    if len(words) > 1 and all(w.isascii() and w.isalpha() for w in words):
+        # Pinyin typed with spaces ("qin jiang"): the joined key is one indexed term.
+        joined = "".join(words)
+        if searcher.doc_frequency("pinyin", joined):
+            return Term("pinyin", joined, boost=PINYIN_BOOST), words
     clauses = [_word_query(searcher, w) for w in words]
     query = And(clauses) if len(clauses) > 1 else clauses[0]
     code = normalise_code(q)
@@ -427,10 +440,17 @@ def _query(directory, q, filters, page, per_page) -> SearchPage:
     if filters is not None:
         terms = [Term(k, v) for k, v in filters.as_args().items()]
         flt = And(terms) if len(terms) > 1 else (terms[0] if terms else None)
-    results = searcher.search(wq, limit=page * per_page, filter=flt)
-    total = len(results)
+    end = page * per_page
+    # One more than the page needs: tells whether a next page exists without counting
+    # every match (an exact count over 100k hits costs hundreds of milliseconds).
+    results = searcher.search(wq, limit=end + 1, filter=flt)
+    found = results.scored_length()
+    if found <= end:
+        total = found
+    else:
+        total = max(end + 1, min(results.estimated_length(), searcher.doc_count()))
     items = []
-    for hit in results[(page - 1) * per_page : page * per_page]:
+    for hit in results[(page - 1) * per_page : end]:
         stored = hit.fields()
         items.append((int(stored["id"]), highlight(stored, words)))
     return SearchPage(items, total, page, per_page, words)
@@ -461,14 +481,19 @@ def _mark(text: str, spans: list[tuple[int, int]]) -> Markup:
     return Markup("").join(out)
 
 
-def _pinyin_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=65536)
+def _char_pinyin(ch: str) -> str:
     from pypinyin import lazy_pinyin
 
+    return lazy_pinyin(ch)[0]
+
+
+def _pinyin_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
     targets = {w for w in words if w.isascii() and w.isalpha()}
     if not targets:
         return []
     chars = [(i, c) for i, c in enumerate(text) if is_cjk(c)]
-    syll = [lazy_pinyin(c)[0] for _, c in chars]
+    syll = [_char_pinyin(c) for _, c in chars]
     spans = []
     for a in range(len(chars)):
         joined = ""

@@ -25,6 +25,11 @@ class DefaultConfig:
     HOTLINE = "12369"
     # Public pages are cacheable by browsers and a CDN for this many seconds.
     PUBLIC_CACHE_SECONDS = 300
+    # Each worker keeps public pages for anonymous visitors this long (0 turns it off; see
+    # portal/pagecache.py), within this much memory, pages up to the entry size.
+    PAGE_CACHE_SECONDS = 30
+    PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
+    PAGE_CACHE_MAX_ENTRY_BYTES = 512 * 1024
     # Map tiles: a URL template and its attribution; Tianditu needs a key in the URL.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"

@@ -16,14 +16,19 @@ LANG_COOKIE = "lang"
 bp = Blueprint("i18n", __name__)
 
 
-def get_locale() -> str:
-    """The user's chosen language (cookie), else the browser's, else Chinese."""
-    chosen = request.cookies.get(LANG_COOKIE)
+def choose_locale(chosen: str | None, accept, default: str) -> str:
+    """The chosen language (cookie) if offered, else the browser's best, else the default."""
     if chosen in LANGUAGES:
         return chosen
-    return (
-        request.accept_languages.best_match(LANGUAGES.keys())
-        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return accept.best_match(LANGUAGES.keys()) or default
+
+
+def get_locale() -> str:
+    """The user's chosen language (cookie), else the browser's, else Chinese."""
+    return choose_locale(
+        request.cookies.get(LANG_COOKIE),
+        request.accept_languages,
+        current_app.config["BABEL_DEFAULT_LOCALE"],
     )
 
 

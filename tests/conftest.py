@@ -27,6 +27,8 @@ def make_config(tmp_path, **overrides) -> dict:
         # elsewhere it would only repeat jieba's work on every fixture.
         "SEARCH_AUTO_INDEX": False,
         "RATELIMIT_ENABLED": False,
+        # Tested in tests/test_pagecache.py; elsewhere a test reads what it just wrote.
+        "PAGE_CACHE_SECONDS": 0,
         "PUBLIC_BASE_URL": "https://pwk.example.test",
     }
     config.update(overrides)

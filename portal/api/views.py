@@ -15,6 +15,7 @@ for MAP_API_CACHE_SECONDS (default 60) without varying on the cookie or language
 """
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from ..outfalls.services import OutfallFilters, _filtered
 from . import geo
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 
 GEOJSON = "application/geo+json"
 # Filters the map offers; `water` and `status` of the list page are accepted too.
@@ -107,6 +109,7 @@ BASE_ZOOM = 10
 _GRID_CACHE_SIZE = 64
 _grids: "OrderedDict[tuple, tuple[float, dict[int, list[tuple]]]]" = OrderedDict()
 _grids_lock = threading.Lock()
+_refreshing: set[tuple] = set()
 
 
 def _grid_query(zoom: int, filters: OutfallFilters, bbox: geo.BBox | None):
@@ -123,22 +126,58 @@ def _grid_query(zoom: int, filters: OutfallFilters, bbox: geo.BBox | None):
     return _filtered(query, filters).group_by(row, col)
 
 
+def _base_grid(filters: OutfallFilters) -> list[tuple]:
+    return [tuple(r) for r in db.session.execute(_grid_query(BASE_ZOOM, filters, None))]
+
+
+def _remember(key: tuple, entry: tuple) -> None:
+    with _grids_lock:
+        _grids[key] = entry
+        while len(_grids) > _GRID_CACHE_SIZE:
+            _grids.popitem(last=False)
+
+
+def _refresh_in_background(key: tuple, filters: OutfallFilters) -> None:
+    """Recompute an expired grid off the request path (one thread per key at a time)."""
+    with _grids_lock:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+    app = current_app._get_current_object()
+
+    def work():
+        try:
+            with app.app_context():
+                _remember(key, (time.monotonic(), {BASE_ZOOM: _base_grid(filters)}))
+        except Exception:  # noqa: BLE001 - the stale grid stays; the next request retries
+            log.exception("refreshing the map grid %r failed", key)
+        finally:
+            with _grids_lock:
+                _refreshing.discard(key)
+
+    threading.Thread(target=work, name="map-grid-refresh", daemon=True).start()
+
+
 def _cached_grid(zoom: int, filters: OutfallFilters) -> list[tuple]:
-    """Every non-empty cell at `zoom` <= BASE_ZOOM: (row, col, count, sum lat, sum lon)."""
+    """Every non-empty cell at `zoom` <= BASE_ZOOM: (row, col, count, sum lat, sum lon).
+
+    Stale-while-revalidate: for one more MAP_API_CACHE_SECONDS after expiry the old grid
+    answers while a thread computes the new one, so only a worker's very first request
+    for a filter set waits for the GROUP BY over every outfall.
+    """
     key = tuple(sorted(filters.as_args().items()))
     ttl = current_app.config.get("MAP_API_CACHE_SECONDS", 60)
     now = time.monotonic()
     with _grids_lock:
         entry = _grids.get(key)
-        if entry is not None and now - entry[0] > ttl:
+    if entry is not None and now - entry[0] > ttl:
+        if now - entry[0] <= 2 * ttl:
+            _refresh_in_background(key, filters)
+        else:
             entry = None
     if entry is None:
-        base = [tuple(r) for r in db.session.execute(_grid_query(BASE_ZOOM, filters, None))]
-        entry = (now, {BASE_ZOOM: base})
-        with _grids_lock:
-            _grids[key] = entry
-            while len(_grids) > _GRID_CACHE_SIZE:
-                _grids.popitem(last=False)
+        entry = (now, {BASE_ZOOM: _base_grid(filters)})
+        _remember(key, entry)
     levels = entry[1]
     if zoom not in levels:
         shift = BASE_ZOOM - zoom

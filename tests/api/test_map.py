@@ -292,3 +292,38 @@ def test_map_page_with_bad_filters_still_renders(client, place):
     response = client.get("/map?type=XX")
     assert response.status_code == 400
     assert 'href="/outfalls/"' in response.get_data(as_text=True)
+
+
+def test_expired_grid_answers_while_a_thread_recomputes_it(app, client, place, monkeypatch):
+    from portal.api import views
+
+    now = [5000.0]
+    monkeypatch.setattr(views.time, "monotonic", lambda: now[0])
+    app.config["MAP_API_CACHE_SECONDS"] = 60
+
+    def add(n, start):
+        with app.app_context():
+            _bulk(
+                [(21.9 + i * 1e-4, 108.5) for i in range(n)],
+                region_id=place["district_id"],
+                water_id=place["water_id"],
+                start=start,
+            )
+            db.session.commit()
+
+    def total():
+        return _get(client, bbox=AREA, zoom=8)[1]["total"]
+
+    add(3, 0)
+    assert total() == 3
+    add(2, 3)
+    now[0] += 30
+    assert total() == 3  # fresh: the cached grid
+    now[0] += 40  # expired, within the grace period: the old grid answers...
+    assert total() == 3
+    for thread in [t for t in views.threading.enumerate() if t.name == "map-grid-refresh"]:
+        thread.join(timeout=10)
+    assert total() == 5  # ...and the thread has put the new one in place
+    add(1, 5)
+    now[0] += 200  # long expired: recomputed before answering
+    assert total() == 6

@@ -220,6 +220,12 @@ def _on_flush(session, _context) -> None:
     session.info["page_cache_dirty"] = True
 
 
+def _on_execute(state) -> None:
+    """Bulk INSERT/UPDATE/DELETE through session.execute() changes rows without a flush."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["page_cache_dirty"] = True
+
+
 def _on_rollback(session) -> None:
     session.info.pop("page_cache_dirty", None)
 
@@ -244,5 +250,6 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = cache
     if not event.contains(db.session, "after_commit", _on_commit):
         event.listen(db.session, "after_flush", _on_flush)
+        event.listen(db.session, "do_orm_execute", _on_execute)
         event.listen(db.session, "after_commit", _on_commit)
         event.listen(db.session, "after_rollback", _on_rollback)

@@ -1,7 +1,7 @@
 """The per-worker micro-cache of public pages (portal/pagecache.py)."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from portal import pagecache
 from portal.extensions import db
@@ -120,6 +120,17 @@ def test_a_commit_in_this_process_empties_it(cached_app, code):
     page = client.get(f"/o/{code}")
     assert "Age" not in page.headers
     assert "钦江改名以后排污口" in page.get_data(as_text=True)
+
+
+def test_a_bulk_statement_empties_it_too(cached_app, code):
+    client = cached_app.test_client()
+    client.get(f"/o/{code}")
+    with cached_app.app_context():
+        db.session.execute(update(Outfall).values(name="钦江批量改名排污口"))
+        db.session.commit()
+    page = client.get(f"/o/{code}")
+    assert "Age" not in page.headers
+    assert "钦江批量改名排污口" in page.get_data(as_text=True)
 
 
 def test_memory_is_bounded(cached_app, code):

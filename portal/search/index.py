@@ -23,22 +23,24 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
+from whoosh.collectors import TopCollector
+from whoosh.matching import IntersectionMatcher, WrappingMatcher
 from whoosh.query import And, Or, Term
-from whoosh.scoring import BM25F, Frequency, MultiWeighting
+from whoosh.scoring import Frequency
 from whoosh.writing import AsyncWriter
 
 from ..core.codes import is_plausible_code, normalise_code
 from ..geo.models import Region, WaterBody
 from ..outfalls.models import Entity, Outfall, OutfallResponsibility
 from .analysis import (
-    chinese_analyzer,
     is_ascii_word,
     is_cjk,
     normalise_text,
     pinyin_keywords,
     query_words,
+    weighted_parts,
 )
-from .schema import HIGHLIGHT_FIELDS, TEXT_FIELDS, make_schema
+from .schema import HIGHLIGHT_FIELDS, make_schema
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ BATCH = 2000
 CODE_BOOST = 50.0
 PINYIN_BOOST = 1.5
 MAX_WORDS = 12
+SCORE_EPSILON = 1e-4
 
 
 @dataclass
@@ -57,9 +60,14 @@ class SearchPage:
     page: int
     per_page: int = 20
     words: list[str] = field(default_factory=list)
+    # False when `total` is whoosh's estimate: the search stopped reading once it had the
+    # page and knew a next one exists (counting every match would cost more than the page).
+    exact: bool = True
 
     @property
     def pages(self) -> int:
+        if not self.exact:
+            return self.page + 1
         return max(1, ceil(self.total / self.per_page))
 
     @property
@@ -176,6 +184,7 @@ def _batch_docs(session, rows, regions, waters) -> Iterator[dict]:
             entity=entity,
             region=region,
             address=r.address or "",
+            all=weighted_parts(r.name, water, entity, region, r.address or ""),
             pinyin=pinyin_keywords(r.name, water, entity, region),
             type=str(r.category_l1.value if hasattr(r.category_l1, "value") else r.category_l1),
             kind=str(r.water_kind.value if hasattr(r.water_kind, "value") else r.water_kind),
@@ -203,7 +212,9 @@ def rebuild(session: Session, directory: str) -> int:
     count = 0
     try:
         ix = whoosh_index.create_in(tmp, make_schema())
-        writer = ix.writer(limitmb=256)
+        # One process, one segment: whoosh's multiprocessing writer pickles every document
+        # and merges sub-indexes afterwards, slower than this on two cores.
+        writer = ix.writer(limitmb=256, procs=1, multisegment=False)
         try:
             for doc in _docs(session):
                 writer.add_document(**doc)
@@ -226,16 +237,73 @@ def rebuild(session: Session, directory: str) -> int:
 
 
 def _searcher(ix):
-    """BM25F, but pinyin keys score by frequency only: no per-document length lookups, and
-    equal scores let whoosh skip whole posting blocks once the page is full."""
-    return ix.searcher(weighting=MultiWeighting(BM25F(), pinyin=Frequency()))
+    """Scores are sums of posting weights (see JiebaTokenizer): a word in the name counts 4,
+    in the water body 2 … No per-document length normalisation, so a posting block's best
+    possible score is known in advance: once a page is full, whoosh skips every block that
+    cannot beat it instead of scoring the thousands of outfalls a common word matches."""
+    return ix.searcher(weighting=Frequency())
+
+
+class _TopCollector(TopCollector):
+    """whoosh's TopCollector, but it knows the lowest score on the page once the page is full.
+
+    whoosh 2.7 sets `minscore` (from 0) only when a later hit displaces one in the heap; when the
+    first `limit` hits already have the best score there is (common: scores take few
+    values), it never learns the bar and reads the whole posting list. With `minscore`
+    set, the matcher skips every block whose best score cannot beat it, or stops at once.
+    """
+
+    def __init__(self, limit: int, allow: set[int] | None = None):
+        super().__init__(limit=limit)
+        self.allow = allow
+
+    def collect(self, sub_docnum):
+        # Filtering here, not with whoosh's FilterCollector: that one counts every
+        # match afterwards, which undoes the skipping.
+        if self.allow is not None and self.offset + sub_docnum not in self.allow:
+            return None
+        return super().collect(sub_docnum)
+
+    def _collect(self, global_docnum, score):
+        key = super()._collect(global_docnum, score)
+        if len(self.items) >= self.limit:
+            # A later hit needs a strictly higher score to enter the page. Intersections
+            # skip only blocks whose best is strictly below the bar, so the bar is set a
+            # hair above the lowest score (scores are sums of weights 1, 2, 3 times query
+            # boosts, so no real score lies in between).
+            self.minscore = self.items[0][0] + SCORE_EPSILON
+        return key
 
 
 class _Holder:
     def __init__(self, ix, inode: int):
         self.ix = ix
         self.inode = inode
-        self.searcher = _searcher(ix)
+        self.renew()
+
+    def renew(self) -> None:
+        """A searcher on the latest commit, and no filter sets from the previous one."""
+        self.searcher = _searcher(self.ix)
+        self.filters: dict[tuple, set[int]] = {}
+
+    def filter_docs(self, filters: "SearchFilters") -> set[int] | None:
+        """Document numbers passing the filters, computed once per searcher.
+
+        A filter term such as type=GY matches tens of thousands of documents; reading its
+        posting list on every query would cost more than the query itself.
+        """
+        args = filters.as_args()
+        if not args:
+            return None
+        key = tuple(sorted(args.items()))
+        docs = self.filters.get(key)
+        if docs is None:
+            terms = [Term(k, v) for k, v in key]
+            docs = set(self.searcher.docs_for_query(And(terms)))
+            if len(self.filters) >= 64:
+                self.filters.clear()
+            self.filters[key] = docs
+        return docs
 
 
 _holders: dict[str, _Holder] = {}
@@ -297,6 +365,11 @@ def _open_holder(directory: str) -> _Holder | None:
         _rebuild_from_db(directory, "is missing")
     try:
         ix = whoosh_index.open_dir(directory)
+        if sorted(ix.schema.names()) != sorted(make_schema().names()):
+            # Built by an earlier version of the portal: rebuild with today's fields.
+            ix.close()
+            _rebuild_from_db(directory, "has another version's fields")
+            ix = whoosh_index.open_dir(directory)
         return _Holder(ix, _inode(directory))
     except Exception as exc:  # noqa: BLE001 - any unreadable file means: rebuild
         # Log text only: keeping the traceback would keep whoosh's open files alive.
@@ -315,7 +388,7 @@ def _holder(directory: str) -> _Holder:
                 # readers with their old deletion sets, so updated documents show twice.
                 # The old searcher is left to the garbage collector (another thread may
                 # still be reading it).
-                holder.searcher = _searcher(holder.ix)
+                holder.renew()
             return holder
         if holder is not None:
             _drop(directory)
@@ -373,23 +446,50 @@ def delete(ids: Iterable[int], directory: str | None = None) -> None:
 # --- querying -------------------------------------------------------------------------
 
 
+class RarestFirstAnd(And):
+    """And, intersecting the rarest posting lists first (a left-deep chain).
+
+    whoosh's And pairs the two longest lists deepest in its tree, so "浦北县 泉水 镇 石龙 村民
+    委员会" walks every outfall with both 镇 and 委员会 (100 ms) before the rare 石龙 can
+    rule them out. Led by the rarest, the others only skip to its few candidates (1 ms).
+    """
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        ranked = sorted(
+            ((q.estimate_size(reader), i, q) for i, q in enumerate(subs)), key=lambda t: t[:2]
+        )
+        matcher = ranked[0][2].matcher(searcher, context)
+        for _size, _i, q in ranked[1:]:
+            matcher = IntersectionMatcher(matcher, q.matcher(searcher, context))
+        if self.boost != 1.0:
+            matcher = WrappingMatcher(matcher, self.boost)
+        return matcher
+
+
+def _all_of(queries: list):
+    return queries[0] if len(queries) == 1 else RarestFirstAnd(queries)
+
+
+def _split_word(searcher, word: str) -> bool:
+    """A CJK word the index does not hold: jieba cut the documents differently."""
+    if len(word) < 2 or not all(is_cjk(c) for c in word):
+        return False
+    return not searcher.doc_frequency("all", word)
+
+
 def _word_query(searcher, word: str):
+    """A word matches the combined text, or (ASCII) a code, or (letters) a pinyin key."""
     alts = []
     if is_ascii_word(word):
         alts.append(Term("code", word, boost=CODE_BOOST))
         if word.isalpha():
             alts.append(Term("pinyin", word, boost=PINYIN_BOOST))
-    text_terms = [Term(f, word, boost=b) for f, b in TEXT_FIELDS.items()]
-    if (
-        len(word) > 1
-        and all(is_cjk(c) for c in word)
-        and not any(searcher.doc_frequency(f, word) for f in TEXT_FIELDS)
-    ):
-        # jieba cut the documents differently: fall back to the word's characters.
-        text_terms = [
-            And([Or([Term(f, c, boost=b) for f, b in TEXT_FIELDS.items()]) for c in word])
-        ]
-    alts.extend(text_terms)
+    if _split_word(searcher, word):
+        # Fall back to the word's characters, all of them.
+        alts.append(_all_of([Term("all", c) for c in word]))
+    else:
+        alts.append(Term("all", word))
     return Or(alts) if len(alts) > 1 else alts[0]
 
 
@@ -402,8 +502,7 @@ def build_query(searcher, q: str):
         joined = "".join(words)
         if searcher.doc_frequency("pinyin", joined):
             return Term("pinyin", joined, boost=PINYIN_BOOST), words
-    clauses = [_word_query(searcher, w) for w in words]
-    query = And(clauses) if len(clauses) > 1 else clauses[0]
+    query = _all_of([_word_query(searcher, w) for w in words])
     code = normalise_code(q)
     if len(words) > 1 and is_plausible_code(code):
         query = Or([Term("code", code.lower(), boost=CODE_BOOST), query])
@@ -432,33 +531,42 @@ def query(
 
 
 def _query(directory, q, filters, page, per_page) -> SearchPage:
-    searcher = _holder(directory).searcher
+    holder = _holder(directory)
+    searcher = holder.searcher
     wq, words = build_query(searcher, q)
     if wq is None:
         return SearchPage([], 0, page, per_page, [])
-    flt = None
-    if filters is not None:
-        terms = [Term(k, v) for k, v in filters.as_args().items()]
-        flt = And(terms) if len(terms) > 1 else (terms[0] if terms else None)
+    flt = holder.filter_docs(filters) if filters is not None else None
+    if flt is not None and not flt:
+        # Nothing passes the filters (whoosh would read an empty set as "no filter").
+        return SearchPage([], 0, page, per_page, words)
     end = page * per_page
     # One more than the page needs: tells whether a next page exists without counting
     # every match (an exact count over 100k hits costs hundreds of milliseconds).
-    results = searcher.search(wq, limit=end + 1, filter=flt)
+    collector = _TopCollector(limit=end + 1, allow=flt)
+    searcher.search_with_collector(wq, collector)
+    results = collector.results()
     found = results.scored_length()
+    exact = found <= end or results.has_exact_length()
     if found <= end:
         total = found
+    elif exact:
+        total = len(results)
     else:
-        total = max(end + 1, min(results.estimated_length(), searcher.doc_count()))
+        estimate = results.estimated_length()
+        if flt is not None:
+            # Type and water kind are independent enough of the words to scale by.
+            estimate = round(estimate * len(flt) / max(1, searcher.doc_count()))
+        total = max(end + 1, estimate)
+    split = {w for w in words if _split_word(searcher, w)}
     items = []
     for hit in results[(page - 1) * per_page : end]:
         stored = hit.fields()
-        items.append((int(stored["id"]), highlight(stored, words)))
-    return SearchPage(items, total, page, per_page, words)
+        items.append((int(stored["id"]), highlight(stored, words, split)))
+    return SearchPage(items, total, page, per_page, words, exact)
 
 
 # --- highlighting ---------------------------------------------------------------------
-
-_analyzer = chinese_analyzer()
 
 
 def _mark(text: str, spans: list[tuple[int, int]]) -> Markup:
@@ -488,36 +596,71 @@ def _char_pinyin(ch: str) -> str:
     return lazy_pinyin(ch)[0]
 
 
+@lru_cache(maxsize=16384)
+def _pinyin_map(text: str) -> tuple[str, dict[int, int], dict[int, int]]:
+    """The text's CJK characters as one pinyin string ("|" between runs), and maps from
+    offsets in that string where a syllable starts / ends to the character's position.
+    Cached: water bodies, regions and entities repeat on every page of results."""
+    parts: list[str] = []
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    pos, prev = 0, None
+    for i, ch in enumerate(text):
+        if not is_cjk(ch):
+            continue
+        if prev is not None and prev != i - 1:
+            parts.append("|")
+            pos += 1
+        syllable = _char_pinyin(ch)
+        starts[pos] = i
+        pos += len(syllable)
+        ends[pos] = i + 1
+        parts.append(syllable)
+        prev = i
+    return "".join(parts), starts, ends
+
+
+def _find_all(text: str, word: str) -> Iterator[int]:
+    at = text.find(word)
+    while at != -1:
+        yield at
+        at = text.find(word, at + len(word))
+
+
 def _pinyin_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+    """Characters whose pinyin spells a query word, on syllable boundaries."""
     targets = {w for w in words if w.isascii() and w.isalpha()}
     if not targets:
         return []
-    chars = [(i, c) for i, c in enumerate(text) if is_cjk(c)]
-    syll = [_char_pinyin(c) for _, c in chars]
+    if len(words) > 1 and len(targets) == len(words):
+        targets = {"".join(words)}  # "qin jiang" was searched as one key
+    joined, starts, ends = _pinyin_map(text)
     spans = []
-    for a in range(len(chars)):
-        joined = ""
-        for b in range(a, min(a + 6, len(chars))):
-            if chars[b][0] != chars[a][0] + (b - a):
-                break
-            joined += syll[b]
-            if joined in targets:
-                spans.append((chars[a][0], chars[b][0] + 1))
+    for target in targets:
+        for at in _find_all(joined, target):
+            if at in starts and at + len(target) in ends:
+                spans.append((starts[at], ends[at + len(target)]))
     return spans
 
 
-def highlight(stored: dict, words: list[str]) -> dict[str, Markup]:
-    """Each stored field with the query's words marked (always includes the name)."""
-    wanted = set(words)
+def highlight(stored: dict, words: list[str], split: set[str] = frozenset()) -> dict[str, Markup]:
+    """Each stored field with the query's words marked (always includes the name).
+
+    A word is marked wherever it occurs; a word in `split` (matched character by
+    character) has its characters marked; pinyin words mark the characters they spell.
+    """
+    needles = []
+    for word in words:
+        needles.extend(word if word in split else [word])
     out = {}
     for name in HIGHLIGHT_FIELDS:
         text = stored.get(name) or ""
         if not text:
             continue
-        lowered = normalise_text(text) if len(normalise_text(text)) == len(text) else text
-        spans = [
-            (t.startchar, t.endchar) for t in _analyzer(lowered, chars=True) if t.text in wanted
-        ]
+        lowered = normalise_text(text)
+        if len(lowered) != len(text):
+            lowered = text.lower()
+        spans = [(at, at + len(n)) for n in needles for at in _find_all(lowered, n)]
         spans += _pinyin_spans(text, words)
         if spans or name == "name":
             out[name] = _mark(text, spans)

@@ -24,9 +24,31 @@ def test_tokenizer_finds_qinjiang():
 
 
 def test_pinyin_keys():
-    keys = pinyin_keywords(NAME).split()
-    assert "qinjiang" in keys
-    assert {"qin", "jiang"} <= set(keys)
+    keys = set(pinyin_keywords(NAME, "钦江", "钦南区 钦州市").split())
+    assert {"qinjiang", "qinzhoushi", "qinnanqu", "paiwukou"} <= keys
+    # No lone syllables and no pairs across words: they match half the index for nothing.
+    assert not {"qin", "jiang", "shiqin"} & keys
+
+
+def test_combined_field_weights_parts_and_keeps_offsets():
+    from portal.search.analysis import weighted_parts
+    from portal.search.schema import make_schema
+
+    analyzer = make_schema()["all"].analyzer
+    value = weighted_parts("钦江排污口", "钦江", "", "钦南区 钦州市", "沙埠镇")
+    tokens = [(t.text, t.boost, t.startchar, t.endchar) for t in analyzer(value, chars=True)]
+    assert ("钦江", 3.0, 0, 2) in tokens  # name
+    assert ("钦江", 2.0, 6, 8) in tokens  # water body
+    assert ("钦南区", 1.0, 10, 13) in tokens  # region: words only
+    assert ("南", 1.0, 11, 12) not in tokens
+    assert ("沙", 1.0, 18, 19) in tokens  # address, with its characters
+    assert all(value[s:e].lower() == text for text, _b, s, e in tokens)
+    # Indexing: each word once, with the weight of the best part it is in.
+    indexed = {}
+    for t in analyzer(value):
+        assert t.text not in indexed
+        indexed[t.text] = t.boost
+    assert indexed["钦江"] == 3.0 and indexed["沙埠镇"] == 1.0 and "南" not in indexed
 
 
 @pytest.fixture
@@ -168,6 +190,22 @@ def test_missing_index_is_rebuilt(client, app, outfalls, caplog):
     assert outfalls["a"] in response.get_data(as_text=True)
 
 
+def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+
+    directory = app.config["SEARCH_INDEX_DIR"]
+    index.reset()
+    os.makedirs(directory, exist_ok=True)
+    old = whoosh_index.create_in(directory, Schema(id=ID(stored=True), name=TEXT(stored=True)))
+    with old.writer() as writer:
+        writer.add_document(id="1", name="old")
+    response = client.get("/search?q=钦江")
+    assert response.status_code == 200
+    assert outfalls["a"] in response.get_data(as_text=True)
+    assert "all" in whoosh_index.open_dir(directory).schema.names()
+
+
 @pytest.mark.parametrize("victim", ["toc", "segment"])
 def test_corrupt_index_is_rebuilt(client, app, outfalls, victim):
     _rebuild(app)
@@ -222,3 +260,32 @@ def test_paging(client, app, seed):
     html = client.get("/search?q=大风江&page=2").get_data(as_text=True)
     assert 'rel="prev"' in html
     assert client.get("/search?q=大风江&page=9").status_code == 404
+
+
+def test_estimated_totals_page_forward_only():
+    page = index.SearchPage([], total=5000, page=3, per_page=20, exact=False)
+    assert page.pages == 4 and page.has_next and page.has_prev
+    assert index.SearchPage([], total=45, page=3, per_page=20).has_next is False
+
+
+def test_filter_matching_nothing_returns_nothing(app, outfalls):
+    _rebuild(app)
+    page = _search(app, "排污口", filters=index.SearchFilters(type="JZ"))
+    assert page.total == 0 and page.items == []
+
+
+def test_highlight_marks_words_characters_and_pinyin():
+    stored = {"name": "钦州市钦南区钦江1#排污口", "water": "钦江", "address": "沙埠镇"}
+    marks = index.highlight(stored, ["排污口"])
+    assert str(marks["name"]) == "钦州市钦南区钦江1#<mark>排污口</mark>"
+    assert "water" not in marks  # nothing to mark there
+    # A word matched character by character (jieba cut the documents otherwise).
+    marks = index.highlight(stored, ["南江"], split={"南江"})
+    assert str(marks["name"]) == "钦州市钦<mark>南</mark>区钦<mark>江</mark>1#排污口"
+    # Spaced pinyin marks what the joined key spells, not every 钦.
+    marks = index.highlight(stored, ["qin", "jiang"])
+    assert str(marks["name"]) == "钦州市钦南区<mark>钦江</mark>1#排污口"
+    assert str(marks["water"]) == "<mark>钦江</mark>"
+    # Full-width and upper-case text still lines up with the lower-cased query.
+    marks = index.highlight({"name": "ＬＳ-007 排污口"}, ["ls"])
+    assert str(marks["name"]) == "<mark>ＬＳ</mark>-007 排污口"

@@ -105,7 +105,7 @@ def _in_bbox(query, bbox: geo.BBox):
 # their grids come from one GROUP BY over every outfall at BASE_ZOOM per filter set, kept
 # in memory for MAP_API_CACHE_SECONDS; coarser grids merge its cells (the grid nests:
 # a cell at zoom z is exactly 2 × 2 cells at z + 1). Finer zooms query their bbox.
-BASE_ZOOM = 10
+BASE_ZOOM = 12
 _GRID_CACHE_SIZE = 64
 _grids: "OrderedDict[tuple, tuple[float, dict[int, list[tuple]]]]" = OrderedDict()
 _grids_lock = threading.Lock()

@@ -11,8 +11,12 @@ def public(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         response = make_response(view(*args, **kwargs))
-        if response.status_code != 200 or response.direct_passthrough:
-            return response
+        if (
+            response.status_code != 200
+            or response.direct_passthrough
+            or response.cache_control.no_store
+        ):
+            return response  # an error, a file, or a page the view said not to keep
         response.cache_control.public = True
         response.cache_control.max_age = current_app.config["PUBLIC_CACHE_SECONDS"]
         # The page depends on the chosen language (cookie) and the browser's languages.

@@ -5,6 +5,7 @@ index, reopened when `reindex` swapped the directory). A missing or unreadable i
 rebuilt from the database, which stays the source of truth.
 """
 
+import fcntl
 import gc
 import logging
 import os
@@ -19,6 +20,7 @@ from functools import lru_cache
 from math import ceil
 from pathlib import Path
 
+from flask import current_app, has_request_context
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,6 +65,8 @@ class SearchPage:
     # False when `total` is whoosh's estimate: the search stopped reading once it had the
     # page and knew a next one exists (counting every match would cost more than the page).
     exact: bool = True
+    # True when the index is being rebuilt and a plain database search stood in.
+    degraded: bool = False
 
     @property
     def pages(self) -> int:
@@ -202,11 +206,34 @@ def open_or_create(directory: str):
     return whoosh_index.create_in(directory, make_schema())
 
 
+@contextmanager
+def _rebuild_lock(directory: str, *, wait: bool) -> Iterator[bool]:
+    """The index's rebuild lock, shared by every process; yields whether it is held.
+
+    Two workers finding the same index broken must not both spend minutes rebuilding it.
+    """
+    directory = os.path.abspath(directory)
+    os.makedirs(os.path.dirname(directory), exist_ok=True)
+    with open(f"{directory}.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def rebuild(session: Session, directory: str) -> int:
     """Build a fresh index from the database beside directory, then swap it in."""
+    with _rebuild_lock(directory, wait=True):
+        return _rebuild(session, directory)
+
+
+def _rebuild(session: Session, directory: str) -> int:
     directory = os.path.abspath(directory)
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, exist_ok=True)
     tmp = f"{directory}.new-{uuid.uuid4().hex[:8]}"
     os.makedirs(tmp)
     count = 0
@@ -353,24 +380,83 @@ def _quiet_leaks():
             gc.collect()
 
 
-def _rebuild_from_db(directory: str, reason: str) -> None:
+class IndexUnavailable(Exception):
+    """The index is missing or unreadable and is being rebuilt in the background."""
+
+
+_rebuilds: dict[str, threading.Thread] = {}
+# Outfalls changed while the index was being rebuilt: written once it is back.
+_pending: dict[str, set[int]] = {}
+
+
+def _rebuild_in_background(app, directory: str) -> None:
+    try:
+        with app.app_context(), _rebuild_lock(directory, wait=False) as mine:
+            if not mine:
+                return  # another process is rebuilding it
+            with _session_factory() as session:
+                _rebuild(session, directory)
+            with _lock:
+                pending = _pending.pop(directory, set())
+            if pending:
+                upsert(pending, directory=directory)
+    except Exception:  # noqa: BLE001 - the next search tries again
+        log.exception("rebuilding the search index at %s failed", directory)
+
+
+def _repair(directory: str, reason: str) -> None:
+    """Rebuild the index from the database.
+
+    Serving a request, the rebuild runs in a thread (at 100k outfalls it takes minutes,
+    far beyond any request timeout) and IndexUnavailable tells the caller to make do;
+    elsewhere (commands) it runs here and now.
+    """
+    directory = os.path.abspath(directory)
     log.warning("search index at %s %s; rebuilding from the database", directory, reason)
-    with _session_factory() as session:
-        rebuild(session, directory)
+    if not has_request_context():
+        with _session_factory() as session:
+            rebuild(session, directory)
+        return
+    with _lock:
+        thread = _rebuilds.get(directory)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(
+                target=_rebuild_in_background,
+                args=(current_app._get_current_object(), directory),
+                name="search-rebuild",
+                daemon=True,
+            )
+            _rebuilds[directory] = thread
+            thread.start()
+    raise IndexUnavailable(directory)
+
+
+def rebuilding(directory: str | None = None) -> bool:
+    """Whether another thread of this process is rebuilding the index."""
+    thread = _rebuilds.get(os.path.abspath(_index_dir(directory)))
+    return thread is not None and thread.is_alive() and thread is not threading.current_thread()
+
+
+def wait_for_rebuilds(timeout: float | None = None) -> None:
+    """Let background rebuilds finish (tests; a clean shutdown)."""
+    for thread in list(_rebuilds.values()):
+        thread.join(timeout)
 
 
 def _open_holder(directory: str) -> _Holder | None:
-    """Open the index (rebuilding it if missing); None if it cannot be read."""
+    """Open the index, rebuilt first if missing or of another version; None if unreadable."""
     if not os.path.isdir(directory) or not any(n.endswith(".toc") for n in os.listdir(directory)):
-        _rebuild_from_db(directory, "is missing")
+        _repair(directory, "is missing")
     try:
         ix = whoosh_index.open_dir(directory)
         if sorted(ix.schema.names()) != sorted(make_schema().names()):
             # Built by an earlier version of the portal: rebuild with today's fields.
             ix.close()
-            _rebuild_from_db(directory, "has another version's fields")
+            _repair(directory, "has another version's fields")
             ix = whoosh_index.open_dir(directory)
         return _Holder(ix, _inode(directory))
+    except IndexUnavailable:
+        raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file means: rebuild
         # Log text only: keeping the traceback would keep whoosh's open files alive.
         log.error("search index at %s cannot be opened: %s", directory, _describe(exc))
@@ -378,7 +464,11 @@ def _open_holder(directory: str) -> _Holder | None:
 
 
 def _holder(directory: str) -> _Holder:
-    """The process's index and searcher for directory (rebuilt if missing or unreadable)."""
+    """The process's index and searcher for directory.
+
+    Raises:
+        IndexUnavailable: the index is being rebuilt in the background (requests only).
+    """
     directory = os.path.abspath(directory)
     with _lock:
         holder = _holders.get(directory)
@@ -392,21 +482,24 @@ def _holder(directory: str) -> _Holder:
             return holder
         if holder is not None:
             _drop(directory)
+        if rebuilding(directory):
+            raise IndexUnavailable(directory)
         with _quiet_leaks():
             holder = _open_holder(directory)
         if holder is None:
-            _rebuild_from_db(directory, "is corrupt")
-            ix = whoosh_index.open_dir(directory)
-            holder = _Holder(ix, _inode(directory))
+            _repair(directory, "is corrupt")
+            holder = _Holder(whoosh_index.open_dir(directory), _inode(directory))
         _holders[directory] = holder
-        return holder
+        pending = _pending.pop(directory, set())
+    if pending:
+        upsert(pending, directory=directory)
+        holder.renew()
+    return holder
 
 
 def _index_dir(directory: str | None) -> str:
     if directory:
         return directory
-    from flask import current_app
-
     return current_app.config["SEARCH_INDEX_DIR"]
 
 
@@ -416,10 +509,15 @@ def upsert(ids: Iterable[int], session: Session | None = None, directory: str | 
     if not ids:
         return
     directory = _index_dir(directory)
+    try:
+        ix = _holder(directory).ix
+    except IndexUnavailable:
+        with _lock:
+            _pending.setdefault(os.path.abspath(directory), set()).update(ids)
+        return
     own = session is None
     session = session or _session_factory()
     try:
-        ix = _holder(directory).ix
         writer = AsyncWriter(ix)
         found = set()
         for doc in _docs(session, ids):
@@ -437,7 +535,14 @@ def delete(ids: Iterable[int], directory: str | None = None) -> None:
     ids = set(ids)
     if not ids:
         return
-    writer = AsyncWriter(_holder(_index_dir(directory)).ix)
+    directory = _index_dir(directory)
+    try:
+        ix = _holder(directory).ix
+    except IndexUnavailable:
+        with _lock:
+            _pending.setdefault(os.path.abspath(directory), set()).update(ids)
+        return
+    writer = AsyncWriter(ix)
     for i in ids:
         writer.delete_by_term("id", str(i))
     writer.commit()
@@ -521,13 +626,54 @@ def query(
     directory = _index_dir(directory)
     try:
         return _query(directory, q, filters, page, per_page)
+    except IndexUnavailable:
+        pass
     except Exception as exc:  # noqa: BLE001 - a broken index must never cost the user a 500
         with _quiet_leaks():
             log.error("search failed on the index at %s: %s", directory, _describe(exc))
             del exc
             _drop(directory)
-    _rebuild_from_db(directory, "failed a query")
-    return _query(directory, q, filters, page, per_page)
+        try:
+            _repair(directory, "failed a query")
+            return _query(directory, q, filters, page, per_page)
+        except IndexUnavailable:
+            pass
+    return _fallback(q, filters, page, per_page)
+
+
+def _fallback(q: str, filters: SearchFilters | None, page: int, per_page: int) -> SearchPage:
+    """While the index is rebuilt: outfalls whose name or address holds every word, or
+    whose code or local code is the query, straight from the database (no ranking)."""
+    from sqlalchemy import and_, func, or_
+
+    from ..extensions import db
+
+    words = query_words(q)[:MAX_WORDS]
+    if not words:
+        return SearchPage([], 0, page, per_page, [], degraded=True)
+    code = normalise_code(q)
+    text = func.lower(Outfall.name + " " + func.coalesce(Outfall.address, ""))
+    stmt = select(Outfall.id, Outfall.name, Outfall.address).where(
+        or_(
+            Outfall.code == code,
+            Outfall.local_code == q.strip(),
+            and_(*(text.contains(w, autoescape=True) for w in words)),
+        )
+    )
+    if filters is not None and filters.type:
+        stmt = stmt.where(Outfall.category_l1 == filters.type)
+    if filters is not None and filters.kind:
+        stmt = stmt.where(Outfall.water_kind == filters.kind)
+    rows = db.session.execute(
+        stmt.order_by(Outfall.id).offset((page - 1) * per_page).limit(per_page + 1)
+    ).all()
+    more = len(rows) > per_page
+    items = [
+        (r.id, highlight({"name": r.name, "address": r.address or ""}, words))
+        for r in rows[:per_page]
+    ]
+    total = (page - 1) * per_page + len(rows)
+    return SearchPage(items, total, page, per_page, words, exact=not more, degraded=True)
 
 
 def _query(directory, q, filters, page, per_page) -> SearchPage:

@@ -1,6 +1,15 @@
 """GET /search: exact code first, then ranked, highlighted, filtered, paged results."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -64,4 +73,8 @@ def search():
     if not result.total:
         message = _("Nothing matches “%(q)s”. Try fewer words, pinyin or part of the code.", q=q)
     args = {"q": q, **form.filters().as_args()}
-    return _render(form, page=result, rows=rows, message=message, q=q, args=args)
+    body, status = _render(form, page=result, rows=rows, message=message, q=q, args=args)
+    response = make_response(body, status)
+    if result.degraded:
+        response.cache_control.no_store = True  # better results come once the index is back
+    return response

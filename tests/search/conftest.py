@@ -23,6 +23,7 @@ def app(tmp_path, _postgres_schema):
             db.create_all()
         seed_reference_data()
     yield app
+    index.wait_for_rebuilds(120)
     index.reset()
     with app.app_context():
         if ON_POSTGRES:

@@ -179,15 +179,71 @@ def test_reindex_command(app, outfalls):
     assert _search(app, "钦江").total >= 1
 
 
-def test_missing_index_is_rebuilt(client, app, outfalls, caplog):
+REBUILDING = "The search index is being rebuilt"
+
+
+def test_missing_index_is_rebuilt(client, app, outfalls):
     import shutil
 
     _rebuild(app)
     assert _search(app, "钦江").total
+    index.reset()
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
-    response = client.get("/search?q=钦江")
+    en = {"Accept-Language": "en"}
+    # The request does not wait minutes for a rebuild: the database answers meanwhile.
+    response = client.get("/search?q=钦江", headers=en)
     assert response.status_code == 200
-    assert outfalls["a"] in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert outfalls["a"] in html and REBUILDING in html
+    assert "<mark>钦江</mark>" in html
+    assert response.cache_control.no_store and not response.cache_control.public
+    index.wait_for_rebuilds(60)
+    response = client.get("/search?q=qinjiang", headers=en)  # pinyin: only the index has it
+    html = response.get_data(as_text=True)
+    assert outfalls["a"] in html and REBUILDING not in html
+    assert response.cache_control.public
+
+
+def test_fallback_search_filters_and_finds_codes(client, app, outfalls):
+    import shutil
+
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
+    with app.test_request_context():
+        page = index.query("排污口", filters=index.SearchFilters(kind="sea"))
+        assert page.degraded and _codes(app, page) == [outfalls["b"]]
+        page = index.query("LS-007")
+        assert _codes(app, page) == [outfalls["c"]]
+        assert index.query("排污口", per_page=2).has_next
+
+
+def test_changes_during_a_rebuild_reach_the_new_index(client, app, outfalls, monkeypatch):
+    import shutil
+    import threading
+
+    read_all, go_on = threading.Event(), threading.Event()
+    real_docs = index._docs
+
+    def slow_docs(session, ids=None):
+        yield from real_docs(session, ids)
+        if ids is None:  # the rebuild: it has read every outfall; now something changes
+            read_all.set()
+            assert go_on.wait(30)
+
+    monkeypatch.setattr(index, "_docs", slow_docs)
+    index.reset()
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
+    response = client.get("/search?q=钦江")  # no index: starts the rebuild
+    assert response.status_code == 200
+    assert read_all.wait(30)
+    with app.app_context():
+        o = db.session.scalar(select(Outfall).where(Outfall.code == outfalls["c"]))
+        o.name = "灵山县旧州镇排污口"
+        db.session.commit()  # the index is unavailable: the change is kept for later
+    go_on.set()
+    index.wait_for_rebuilds(60)
+    with app.test_request_context():
+        assert _codes(app, index.query("旧州")) == [outfalls["c"]]
+        assert not index.query("旧州").degraded
 
 
 def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
@@ -203,6 +259,7 @@ def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
     response = client.get("/search?q=钦江")
     assert response.status_code == 200
     assert outfalls["a"] in response.get_data(as_text=True)
+    index.wait_for_rebuilds(60)
     assert "all" in whoosh_index.open_dir(directory).schema.names()
 
 
@@ -218,6 +275,10 @@ def test_corrupt_index_is_rebuilt(client, app, outfalls, victim):
     response = client.get("/search?q=钦江")
     assert response.status_code == 200
     assert outfalls["a"] in response.get_data(as_text=True)
+    index.wait_for_rebuilds(60)
+    with app.test_request_context():
+        page = index.query("钦江")
+        assert not page.degraded and outfalls["a"] in _codes(app, page)
 
 
 def test_empty_and_no_result_messages(client, app, outfalls):

@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     _refuse_insecure_defaults(app)
 
-    from . import cli, errors, i18n, pagecache, security
+    from . import cli, errors, i18n, pagecache, security, timing
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.get_locale, timezone_selector=None)
+    timing.init_app(app)  # first: its before_request hook runs before every other
     _configure_sqlite(app)
 
     from . import models  # noqa: F401  (registers every table)

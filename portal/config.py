@@ -30,6 +30,8 @@ class DefaultConfig:
     PAGE_CACHE_SECONDS = 30
     PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
     PAGE_CACHE_MAX_ENTRY_BYTES = 512 * 1024
+    # Send `Server-Timing: app;dur=<ms>` (the benchmark measures server time with it).
+    SERVER_TIMING = False
     # Map tiles: a URL template and its attribution; Tianditu needs a key in the URL.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"

@@ -144,6 +144,12 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     [
         ("text named .jpg", {}, [upload(b"hello, not a photo", "x.jpg")], "无法识别该文件为照片"),
         ("truncated jpeg", {}, [phone_jpeg()[:1500]], "照片不完整"),
+        (
+            "first bad of three, worked on side by side",
+            {},
+            [phone_jpeg(), phone_jpeg()[:1500], upload(SVG, "x.svg", "image/svg+xml")],
+            "照片不完整",
+        ),
         ("svg", {}, [upload(SVG, "x.svg", "image/svg+xml")], "不接受该图片格式"),
         ("decompression bomb", {}, [upload(_png_bomb(), "x.png", "image/png")], "尺寸异常巨大"),
         ("too large", {}, ["big"], "每张照片不能超过"),

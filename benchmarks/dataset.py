@@ -60,6 +60,8 @@ class Dataset:
             FLASK_SEARCH_INDEX_DIR=str(self.files_dir / "search_index"),
             # wrk sends thousands of requests a second from one address.
             FLASK_RATELIMIT_ENABLED="false",
+            # Server time of the complaint posts, without the upload's transfer.
+            FLASK_SERVER_TIMING="true",
             FLASK_DEMO_MODE="true",
         )
         return env

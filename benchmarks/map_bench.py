@@ -1,6 +1,6 @@
 """Map API budget: p50/p95 server time and bytes per viewport at three zoom levels.
 
-    FLASK_SECRET_KEY=x .venv/bin/python benchmarks/map_bench.py sqlite:////tmp/map100k.sqlite
+    FLASK_SECRET_KEY=x .venv/bin/python benchmarks/map_bench.py sqlite:///benchmarks/data/bench.sqlite
 
 Times the whole request through Flask's test client (routing, validation, both queries,
 JSON, ETag), without a network. Viewports are 1280 × 800 px around random synthetic

@@ -32,6 +32,8 @@ def portal_app(env: dict[str, str]):
     """The portal app configured from the benchmark's FLASK_* environment, as gunicorn sees it."""
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env.items() if k.startswith("FLASK_")})
+    # Count what the application does for a page, not a page cache hit (which is none).
+    os.environ["FLASK_PAGE_CACHE_SECONDS"] = "0"
     os.environ.pop("DATABASE_URL", None)
     try:
         from portal import create_app

@@ -122,13 +122,17 @@ def write_report(path: Path, result: dict) -> None:
         "Column notes: *bytes/resp.* for GETs is what wrk received per response (status line, "
         "headers and body, no compression), averaged over the rotated paths; for the complaint "
         "it is the body of the redirect. *SQL* is the most statements any of the endpoint's "
-        "paths needs on a warm request, counted in-process (Flask test client on the same "
-        "database, a SQLAlchemy `before_cursor_execute` listener). The complaint row is "
+        "paths needs on a warm request with the page cache off (what a first visit costs; a "
+        "page cache hit runs none), counted in-process (Flask test client on the same "
+        "database, a SQLAlchemy `before_cursor_execute` listener). Rows marked *page cache "
+        "bypassed* send a cookie, as a visitor with a session does, so every request is "
+        "rendered: they measure the application, not the cache. The complaint row is "
         f"{result['submissions']} posts from 2 client threads, each fetching the form first "
         "(session cookie and CSRF token, as a browser does), then posting 3 photos of "
         f"{', '.join(f'{b / 1e6:.1f}' for b in result['photo_bytes'])} MB (12 MP JPEGs); its "
-        "latency is measured client-side on loopback (the portal sends no server-timing "
-        "header), so it slightly overstates server time; its req/s is posts per second.",
+        "percentiles are server time from the `Server-Timing` header the benchmark turns on "
+        "(reading and parsing the upload included, its transfer not; the client-side figures "
+        "are in the notes below); its req/s is posts per second.",
         "",
         "## Limits and notes",
         "",

@@ -54,6 +54,9 @@ class Endpoint:
     paths: list[str]
     budget: Budget | None = None
     staff: bool = False
+    # Send a cookie, as a visitor with a session does, so every request reaches the
+    # application instead of the page cache (what the row then measures is the real work).
+    fresh: bool = False
 
 
 @dataclass
@@ -128,21 +131,30 @@ def endpoints(sample: dict) -> list[Endpoint]:
         maps.append(
             Endpoint(
                 f"map{zoom}",
-                f"Map data, zoom {zoom}",
+                f"Map data, zoom {zoom} (page cache bypassed)",
                 [f"/api/v1/outfalls/map?bbox={_bbox(*c, zoom)}&zoom={zoom}" for c in centres],
                 BUDGETS["map"],
+                fresh=True,
             )
         )
+    qr_paths = [f"/o/{c}" for c in codes[:16]]
     return [
-        Endpoint("qr", "QR landing `/o/<code>`", [f"/o/{c}" for c in codes[:16]], BUDGETS["qr"]),
+        Endpoint("qr", "QR landing `/o/<code>`", qr_paths, BUDGETS["qr"]),
+        Endpoint("qr_fresh", "QR landing, page cache bypassed", qr_paths, fresh=True),
         Endpoint(
             "search",
-            "Search",
+            "Search (page cache bypassed)",
             [f"/search?q={quote(w)}" for w in sample["words"]],
             BUDGETS["search"],
+            fresh=True,
         ),
         *maps,
-        Endpoint("list", "Outfall list, filtered", ["/outfalls/?type=SH&page=3"]),
+        Endpoint(
+            "list",
+            "Outfall list, filtered (page cache bypassed)",
+            ["/outfalls/?type=SH&page=3"],
+            fresh=True,
+        ),
         Endpoint("queue", "Queue page (staff)", ["/queue/"], BUDGETS["queue"], staff=True),
         Endpoint(
             "queue_filtered",
@@ -152,6 +164,13 @@ def endpoints(sample: dict) -> list[Endpoint]:
             staff=True,
         ),
     ]
+
+
+def _cookie(endpoint: Endpoint, staff_cookie: str) -> str:
+    """The Cookie header an endpoint's requests carry."""
+    if endpoint.staff:
+        return staff_cookie
+    return "bench=fresh" if endpoint.fresh else ""
 
 
 def _status(url: str, cookie: str = "") -> int:
@@ -211,7 +230,7 @@ def run(args: argparse.Namespace) -> dict:
         todo = [Endpoint("bare", "Bare Flask endpoint", ["/"])]
         for endpoint in endpoints(sample):
             base = bare if endpoint.key == "bare" else portal
-            statuses = {_status(base + p, cookie if endpoint.staff else "") for p in endpoint.paths}
+            statuses = {_status(base + p, _cookie(endpoint, cookie)) for p in endpoint.paths}
             if statuses == {404}:
                 skipped.append(f"{endpoint.label}: `{endpoint.paths[0]}` answers 404 (not built)")
                 continue
@@ -221,7 +240,7 @@ def run(args: argparse.Namespace) -> dict:
             todo.append(endpoint)
         for endpoint in todo:
             base = bare if endpoint.key == "bare" else portal
-            cookie_header = cookie if endpoint.staff else ""
+            cookie_header = _cookie(endpoint, cookie)
             print(f"  wrk {endpoint.label} ({len(endpoint.paths)} URL(s))", flush=True)
             row = Row(endpoint.key, endpoint.label, endpoint.paths[0])
             row.throughput = wrk(

@@ -1,19 +1,38 @@
 """`flask portal reindex`: rebuild the search index from the database."""
 
+import os
 import time
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 from ..extensions import db
+from ..outfalls.models import Outfall
 from . import index
+
+# Below this many outfalls starting worker processes costs more than it saves.
+PARALLEL_FROM = 20_000
 
 
 @click.command("reindex")
+@click.option(
+    "--procs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes analysing documents; 0 = one per CPU for large registries, else 1.",
+)
 @with_appcontext
-def reindex_command():
+def reindex_command(procs: int):
     """Rebuild the full-text search index from the database (the source of truth)."""
+    if procs == 0:
+        total = db.session.scalar(select(func.count(Outfall.id))) or 0
+        procs = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
     started = time.perf_counter()
-    count = index.rebuild(db.session, current_app.config["SEARCH_INDEX_DIR"])
-    click.echo(f"Indexed {count} outfalls in {time.perf_counter() - started:.1f} s.")
+    count = index.rebuild(db.session, current_app.config["SEARCH_INDEX_DIR"], procs=procs)
+    click.echo(
+        f"Indexed {count} outfalls in {time.perf_counter() - started:.1f} s"
+        + (f" ({procs} processes)." if procs > 1 else ".")
+    )

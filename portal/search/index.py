@@ -226,22 +226,31 @@ def _rebuild_lock(directory: str, *, wait: bool) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def rebuild(session: Session, directory: str) -> int:
-    """Build a fresh index from the database beside directory, then swap it in."""
+def rebuild(session: Session, directory: str, *, procs: int = 1) -> int:
+    """Build a fresh index from the database beside directory, then swap it in.
+
+    With procs > 1, that many processes analyse documents side by side and each writes its
+    own segment (no merge): 100k outfalls in about 2 instead of 4 minutes on two cores. Only
+    for a single-threaded process such as a command: forking a process that serves requests
+    on several threads can copy a lock another thread holds.
+    """
     with _rebuild_lock(directory, wait=True):
-        return _rebuild(session, directory)
+        return _rebuild(session, directory, procs=procs)
 
 
-def _rebuild(session: Session, directory: str) -> int:
+def _rebuild(session: Session, directory: str, *, procs: int = 1) -> int:
     directory = os.path.abspath(directory)
     tmp = f"{directory}.new-{uuid.uuid4().hex[:8]}"
     os.makedirs(tmp)
     count = 0
     try:
         ix = whoosh_index.create_in(tmp, make_schema())
-        # One process, one segment: whoosh's multiprocessing writer pickles every document
-        # and merges sub-indexes afterwards, slower than this on two cores.
-        writer = ix.writer(limitmb=256, procs=1, multisegment=False)
+        if procs > 1:
+            writer = ix.writer(
+                procs=procs, multisegment=True, limitmb=max(64, 256 // procs), batchsize=500
+            )
+        else:
+            writer = ix.writer(limitmb=256, procs=1, multisegment=False)
         try:
             for doc in _docs(session):
                 writer.add_document(**doc)

@@ -182,6 +182,21 @@ def test_reindex_command(app, outfalls):
 REBUILDING = "The search index is being rebuilt"
 
 
+def test_reindex_in_several_processes(app, outfalls):
+    result = app.test_cli_runner().invoke(reindex_command, ["--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 3 outfalls" in result.output and "(2 processes)" in result.output
+    index.reset()
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(app.config["SEARCH_INDEX_DIR"])
+    with ix.reader() as reader:
+        assert reader.doc_count() == 3
+    assert _codes(app, _search(app, "钦江"))[0] == outfalls["a"]
+    sea = _search(app, "排污口", filters=index.SearchFilters(kind="sea"))
+    assert _codes(app, sea) == [outfalls["b"]]
+
+
 def test_missing_index_is_rebuilt(client, app, outfalls):
     import shutil
 

@@ -109,7 +109,9 @@ BASE_ZOOM = 12
 _GRID_CACHE_SIZE = 64
 _grids: "OrderedDict[tuple, tuple[float, dict[int, list[tuple]]]]" = OrderedDict()
 _grids_lock = threading.Lock()
-_refreshing: set[tuple] = set()
+_refreshing: dict[tuple, threading.Thread] = {}
+# How long a data request waits for a grid another thread is computing.
+GRID_WAIT_SECONDS = 5.0
 
 
 def _grid_query(zoom: int, filters: OutfallFilters, bbox: geo.BBox | None):
@@ -137,25 +139,44 @@ def _remember(key: tuple, entry: tuple) -> None:
             _grids.popitem(last=False)
 
 
+def _grid_key(filters: OutfallFilters) -> tuple:
+    return tuple(sorted(filters.as_args().items()))
+
+
 def _refresh_in_background(key: tuple, filters: OutfallFilters) -> None:
-    """Recompute an expired grid off the request path (one thread per key at a time)."""
+    """Compute a grid off the request path (one thread per key at a time)."""
     with _grids_lock:
         if key in _refreshing:
             return
-        _refreshing.add(key)
-    app = current_app._get_current_object()
+        app = current_app._get_current_object()
 
-    def work():
-        try:
-            with app.app_context():
-                _remember(key, (time.monotonic(), {BASE_ZOOM: _base_grid(filters)}))
-        except Exception:  # noqa: BLE001 - the stale grid stays; the next request retries
-            log.exception("refreshing the map grid %r failed", key)
-        finally:
-            with _grids_lock:
-                _refreshing.discard(key)
+        def work():
+            try:
+                with app.app_context():
+                    _remember(key, (time.monotonic(), {BASE_ZOOM: _base_grid(filters)}))
+            except Exception:  # noqa: BLE001 - a stale grid stays; the next request retries
+                log.exception("computing the map grid %r failed", key)
+            finally:
+                with _grids_lock:
+                    _refreshing.pop(key, None)
 
-    threading.Thread(target=work, name="map-grid-refresh", daemon=True).start()
+        thread = threading.Thread(target=work, name="map-grid-refresh", daemon=True)
+        _refreshing[key] = thread
+        thread.start()
+
+
+def prepare_grid(filters: OutfallFilters) -> None:
+    """Start computing the grid the map page's first data request will need, if missing.
+
+    The page is served while the GROUP BY runs; by the time the browser has loaded Leaflet
+    and asks for data, the grid is usually ready (or the request waits for this thread
+    instead of running the same query a second time).
+    """
+    key = _grid_key(filters)
+    with _grids_lock:
+        if key in _grids:
+            return
+    _refresh_in_background(key, filters)
 
 
 def _cached_grid(zoom: int, filters: OutfallFilters) -> list[tuple]:
@@ -165,11 +186,16 @@ def _cached_grid(zoom: int, filters: OutfallFilters) -> list[tuple]:
     answers while a thread computes the new one, so only a worker's very first request
     for a filter set waits for the GROUP BY over every outfall.
     """
-    key = tuple(sorted(filters.as_args().items()))
+    key = _grid_key(filters)
     ttl = current_app.config.get("MAP_API_CACHE_SECONDS", 60)
     now = time.monotonic()
     with _grids_lock:
         entry = _grids.get(key)
+        running = _refreshing.get(key)
+    if entry is None and running is not None:
+        running.join(GRID_WAIT_SECONDS)  # the map page started it: wait, don't repeat it
+        with _grids_lock:
+            entry = _grids.get(key)
     if entry is not None and now - entry[0] > ttl:
         if now - entry[0] <= 2 * ttl:
             _refresh_in_background(key, filters)

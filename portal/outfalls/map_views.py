@@ -18,6 +18,10 @@ def outfall_map():
     form = OutfallFilterForm(request.args)
     valid = form.validate()
     filters = form.filters().as_args() if valid else {}
+    if valid and "api.outfalls_map" in current_app.view_functions:
+        from ..api.views import prepare_grid
+
+        prepare_grid(form.filters())
     regions, _waters = services.filter_choices()
     lat, lon = current_app.config["MAP_DEFAULT_CENTER"]
     return render_template(

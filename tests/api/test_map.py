@@ -327,3 +327,28 @@ def test_expired_grid_answers_while_a_thread_recomputes_it(app, client, place, m
     add(1, 5)
     now[0] += 200  # long expired: recomputed before answering
     assert total() == 6
+
+
+def test_the_map_page_prepares_the_grid_its_data_request_needs(app, client, place, monkeypatch):
+    from portal.api import views
+
+    with app.app_context():
+        _bulk(
+            [(21.9, 108.5), (21.95, 108.55)],
+            region_id=place["district_id"],
+            water_id=place["water_id"],
+        )
+        db.session.commit()
+    calls = []
+    real = views._base_grid
+
+    def counted(filters):
+        calls.append((views.threading.current_thread().name, filters.as_args()))
+        return real(filters)
+
+    monkeypatch.setattr(views, "_base_grid", counted)
+    assert client.get("/map?type=GY").status_code == 200
+    response, data = _get(client, bbox=AREA, zoom=8, type="GY")
+    assert response.status_code == 200 and data["total"] == 2
+    # Computed once, by the thread the page started; the data request waited for it.
+    assert calls == [("map-grid-refresh", {"type": "GY"})]

@@ -365,3 +365,12 @@ def test_highlight_marks_words_characters_and_pinyin():
     # Full-width and upper-case text still lines up with the lower-cased query.
     marks = index.highlight({"name": "ＬＳ-007 排污口"}, ["ls"])
     assert str(marks["name"]) == "<mark>ＬＳ</mark>-007 排污口"
+
+
+def test_estimated_totals_read_as_about(client, app, monkeypatch):
+    page = index.SearchPage([], total=21293, page=1, per_page=20, words=["钦江"], exact=False)
+    monkeypatch.setattr(index, "query", lambda *a, **kw: page)
+    html = client.get("/search?q=钦江", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "About 21,293 outfalls" in html and "Page 1 of" not in html
+    html = client.get("/search?q=钦江", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "约 21,293 个排污口" in html

@@ -231,10 +231,10 @@ def _on_rollback(session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Wrap the application in the cache when PAGE_CACHE_SECONDS > 0."""
+    """Wrap the application in the cache when PAGE_CACHE_SECONDS > 0 (never in debug mode)."""
     seconds = int(app.config.get("PAGE_CACHE_SECONDS") or 0)
-    if seconds <= 0:
-        return
+    if seconds <= 0 or app.debug:
+        return  # off, or a developer editing templates wants to see each change at once
     from sqlalchemy import event
 
     from .extensions import db

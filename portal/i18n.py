@@ -1,10 +1,13 @@
 """Languages, the locale selector, and the language switch."""
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import flask_babel
 from flask import Blueprint, Flask, current_app, redirect, request, url_for
 from flask_babel import get_locale as babel_locale
+from wtforms import Form
+from wtforms.i18n import get_translations as wtforms_translations
 
 # Code -> (native name, text direction). Adding Uyghur later is one row and a catalogue.
 LANGUAGES: dict[str, tuple[str, str]] = {
@@ -73,3 +76,17 @@ def init_app(app: Flask) -> None:
             "text_dir": LANGUAGES.get(lang, ("", "ltr"))[1],
             "html_lang": "zh-Hans" if lang == "zh" else lang,
         }
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(language: str):
+    return wtforms_translations([language])
+
+
+class TranslatedForm(Form):
+    """A plain WTForms form (GET filters, no CSRF token) whose built-in messages ("Not a
+    valid integer value.") follow the page's language, as Flask-WTF's forms already do."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _wtforms_translations(str(babel_locale() or "zh"))

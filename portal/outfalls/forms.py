@@ -1,10 +1,11 @@
 """Input shapes for the public registry pages (query strings, no CSRF needed for GET)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
+from ..i18n import TranslatedForm
 from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS, WATER_KIND
 from .services import OutfallFilters
 
@@ -15,7 +16,7 @@ def _choices(table: dict) -> list[SelectChoice]:
     ]
 
 
-class OutfallFilterForm(Form):
+class OutfallFilterForm(TranslatedForm):
     """Filters of the outfall list; every value is checked, none is trusted."""
 
     region = StringField(
@@ -48,7 +49,7 @@ class OutfallFilterForm(Form):
         )
 
 
-class CodeLookupForm(Form):
+class CodeLookupForm(TranslatedForm):
     """The "type the code on the signboard" box."""
 
     code = StringField(_l("Outfall code"))

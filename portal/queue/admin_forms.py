@@ -6,7 +6,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -26,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..i18n import localname
+from ..i18n import TranslatedForm, localname
 from ..outfalls.labels import CATEGORY_L1
 
 
@@ -76,7 +75,7 @@ class RuleForm(FlaskForm):
         self.assisting.choices = [SelectChoice(d.id, localname(d)) for d in departments]
 
 
-class RouteTestForm(Form):
+class RouteTestForm(TranslatedForm):
     """Which rule would place a report (query string, no CSRF: it changes nothing)."""
 
     category = SelectField(_l("Complaint category"), choices=[], validate_choice=True)
@@ -143,7 +142,7 @@ class TemplateForm(FlaskForm):
         self.category.choices = category_choices(categories, _l("All categories"))
 
 
-class CategoryRowForm(Form):
+class CategoryRowForm(TranslatedForm):
     """One category's service levels (a row of the table; the parent form holds the CSRF)."""
 
     code = HiddenField()

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
@@ -15,10 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..complaints.labels import COMPLAINT_STATUS
+from ..i18n import TranslatedForm
 from .states import Action
 
 
-class QueueFilterForm(Form):
+class QueueFilterForm(TranslatedForm):
     """Queue filters from the query string; every value is checked."""
 
     state = SelectField(

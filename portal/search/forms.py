@@ -1,10 +1,11 @@
 """The search query string, checked before anything touches the index."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..i18n import TranslatedForm
 from ..outfalls.labels import CATEGORY_L1, WATER_KIND
 from .index import SearchFilters
 
@@ -17,7 +18,7 @@ def _choices(table: dict) -> list[SelectChoice]:
     ]
 
 
-class SearchForm(Form):
+class SearchForm(TranslatedForm):
     q = StringField(
         _l("Search"),
         validators=[

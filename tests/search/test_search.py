@@ -374,3 +374,11 @@ def test_estimated_totals_read_as_about(client, app, monkeypatch):
     assert "About 21,293 outfalls" in html and "Page 1 of" not in html
     html = client.get("/search?q=钦江", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "约 21,293 个排污口" in html
+
+
+def test_form_errors_speak_the_page_language(client):
+    zh = client.get("/search?q=钦&page=abc", headers={"Accept-Language": "zh"})
+    assert zh.status_code == 400
+    assert "不是有效的整数" in zh.get_data(as_text=True)
+    en = client.get("/search?q=钦&page=abc", headers={"Accept-Language": "en"})
+    assert "Not a valid integer value" in en.get_data(as_text=True)

@@ -51,6 +51,8 @@ CODE_BOOST = 50.0
 PINYIN_BOOST = 1.5
 MAX_WORDS = 12
 SCORE_EPSILON = 1e-4
+# Up to this many outfalls a search counts its matches exactly; above, whoosh estimates.
+EXACT_COUNT_UP_TO = 10_000
 
 
 @dataclass
@@ -707,6 +709,11 @@ def _query(directory, q, filters, page, per_page) -> SearchPage:
         total = found
     elif exact:
         total = len(results)
+    elif searcher.doc_count() <= EXACT_COUNT_UP_TO:
+        # A city's registry: counting every match costs a few milliseconds.
+        matches = set(searcher.docs_for_query(wq))
+        total = len(matches & flt if flt is not None else matches)
+        exact = True
     else:
         estimate = results.estimated_length()
         if flt is not None:

@@ -382,3 +382,13 @@ def test_form_errors_speak_the_page_language(client):
     assert "不是有效的整数" in zh.get_data(as_text=True)
     en = client.get("/search?q=钦&page=abc", headers={"Accept-Language": "en"})
     assert "Not a valid integer value" in en.get_data(as_text=True)
+
+
+def test_small_registries_count_exactly_large_ones_estimate(app, seed, monkeypatch):
+    seed(lambda: [f.outfall(name=f"钦江{i}号排污口") for i in range(25)])
+    _rebuild(app)
+    page = _search(app, "钦江", per_page=10)
+    assert page.exact and page.total == 25 and page.pages == 3
+    monkeypatch.setattr(index, "EXACT_COUNT_UP_TO", 10)
+    page = _search(app, "钦江", per_page=10)
+    assert not page.exact and page.total >= 11 and page.has_next

@@ -70,12 +70,9 @@ portal_group.add_command(demo_accounts_command, "demo-accounts")
 )
 def cleanup_files_command(older_than: int):
     """Publish photo files of committed reports left staged by a crash; delete orphans."""
-    from .complaints import services as complaints
+    from .complaints import uploads
 
-    stores = complaints.Stores(
-        FileStore(current_app.config["UPLOAD_DIR"]), FileStore(current_app.config["EVIDENCE_DIR"])
-    )
-    result = complaints.cleanup_files(stores, older_than=older_than)
+    result = uploads.cleanup_files(uploads.configured_stores(), older_than=older_than)
     click.echo(f"Files: {result['published']} published, {result['deleted']} deleted.")
 
 

@@ -25,9 +25,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-# Mainland China, generously: coordinates outside it are a mistake, not a report.
-CHINA_LAT = (3.8, 53.6)
-CHINA_LON = (73.4, 135.1)
+from ..core.geo import CHINA_LAT, CHINA_LON
+from .intake import ComplaintInput
 
 PHONE = Regexp(
     r"^(\+?86[- ]?)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
@@ -103,6 +102,24 @@ class ComplaintForm(FlaskForm):
     def validate_website(self, field):
         if field.data:
             raise ValidationError(_l("Leave this field empty."))
+
+    def to_input(self, *, ip: str, locale: str) -> ComplaintInput:
+        """The validated form as the intake's input."""
+        return ComplaintInput(
+            category_code=self.category.data,
+            description=self.description.data,
+            outfall_code=self.outfall.data,
+            lat=self.lat.data,
+            lon=self.lon.data,
+            location_source=self.location_source.data or "pin",
+            anonymous=self.identity.data != "named",
+            name=self.name.data or "",
+            phone=self.phone.data or "",
+            email=self.email.data or "",
+            consent_publish=self.consent.data,
+            ip=ip,
+            locale=locale,
+        )
 
 
 class AddInfoForm(FlaskForm):

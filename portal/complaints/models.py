@@ -220,6 +220,44 @@ class ActorKind(enum.StrEnum):
     system = "system"
 
 
+class EventKind(enum.StrEnum):
+    """What an entry of a case's history records. The values are hash-chained forever:
+    add members, never rename one (labels.EVENT_KIND gives each its two languages)."""
+
+    # The reporter and the public.
+    submitted = "submitted"
+    supported = "supported"
+    reporter_info = "reporter_info"
+    rated = "rated"
+    disputed = "disputed"
+    # Placement.
+    routed = "routed"
+    triage = "triage"
+    # Workflow actions (the values of queue.states.Action that reach the history).
+    accept = "accept"
+    reject = "reject"
+    transfer = "transfer"
+    start = "start"
+    ask_reporter = "ask_reporter"
+    resolve = "resolve"
+    close = "close"
+    auto_closed = "auto_closed"
+    reopen = "reopen"
+    merge = "merge"
+    merged_in = "merged_in"
+    # Words and access.
+    reply = "reply"
+    note = "note"
+    assist_note = "assist_note"
+    identity_viewed = "identity_viewed"
+    # Time.
+    extension_requested = "extension_requested"
+    extension_approved = "extension_approved"
+    extension_refused = "extension_refused"
+    warned = "warned"
+    escalated = "escalated"
+
+
 class ComplaintEvent(db.Model):
     """One entry of a case's history; append-only, each row hashed onto the previous one."""
 

@@ -15,37 +15,24 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from ..core.clock import utcnow
+from ..core.errors import UserError
 from ..core.storage import FileStore
 from ..extensions import db, limiter
-from ..formflow import run_form
+from ..formflow import run_form, show_error
 from ..i18n import localname
 from ..urls import public_url
-from . import services
+from . import intake, public, tracking
 from .forms import AddInfoForm, ComplaintForm, DisputeForm, LookupForm, RatingForm, SupportForm
 from .models import Complaint, ComplaintPhoto
+from .uploads import commit_then_publish, configured_limits, configured_stores, read_photos
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
 
 def _limit(setting: str):
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
-
-
-def _stores() -> services.Stores:
-    return services.Stores(
-        FileStore(current_app.config["UPLOAD_DIR"]),
-        FileStore(current_app.config["EVIDENCE_DIR"]),
-    )
-
-
-def _photo_limits() -> services.PhotoLimits:
-    c = current_app.config
-    return services.PhotoLimits(
-        c["COMPLAINT_MAX_PHOTOS"], c["COMPLAINT_PHOTO_MAX_BYTES"], c["COMPLAINT_PHOTO_MAX_PIXELS"]
-    )
 
 
 def _private(response):
@@ -57,25 +44,12 @@ def _private(response):
     return response
 
 
-def _commit_then_publish(staged) -> bool:
-    """Commit the unit of work, then publish its files; on failure store nothing."""
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        services.discard(staged)
-        current_app.logger.exception("commit failed; submission discarded")
-        return False
-    services.publish(staged)
-    return True
-
-
 # --- Reporting ---------------------------------------------------------------------------
 
 
 def _complaint_form() -> ComplaintForm:
     form = ComplaintForm()
-    form.category.choices = [(c.code, c) for c in services.active_categories()]
+    form.category.choices = [(c.code, c) for c in intake.active_categories()]
     return form
 
 
@@ -84,6 +58,17 @@ def _render_new(form: ComplaintForm, status: int = 200, outfall=None, nearby=Non
     return render_template(
         "complaints/new_complaint.html", form=form, outfall=outfall, nearby=nearby_items
     ), status
+
+
+def _nearby(outfall, now):
+    return public.nearby_open(
+        outfall.lat,
+        outfall.lon,
+        outfall.id,
+        now,
+        radius_m=current_app.config["NEARBY_RADIUS_M"],
+        days=current_app.config["NEARBY_DAYS"],
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -96,57 +81,26 @@ def new_complaint():
         outfall = None
         if code := request.args.get("outfall"):
             try:
-                outfall = services.find_outfall(code)
-            except services.InputError as error:
+                outfall = intake.find_outfall(code)
+            except UserError as error:
                 form.outfall.data = code
-                form.outfall.errors = [error.message]
+                show_error(form, error)
                 return _render_new(form, 404)
             form.outfall.data = outfall.code
-        nearby = (
-            services.nearby_open(
-                outfall.lat if outfall else None,
-                outfall.lon if outfall else None,
-                outfall.id if outfall else None,
-                now,
-                radius_m=current_app.config["NEARBY_RADIUS_M"],
-                days=current_app.config["NEARBY_DAYS"],
-            )
-            if outfall
-            else []
-        )
-        return _render_new(form, outfall=outfall, nearby=nearby)
+        return _render_new(form, outfall=outfall, nearby=_nearby(outfall, now) if outfall else [])
 
     if not form.validate():
         return _render_new(form, 400)
     try:
-        photos = services.read_photos(request.files.getlist(form.photos.name), _photo_limits())
-        receipt = services.submit_complaint(
-            services.ComplaintInput(
-                category_code=form.category.data,
-                description=form.description.data,
-                outfall_code=form.outfall.data,
-                lat=form.lat.data,
-                lon=form.lon.data,
-                location_source=form.location_source.data or "pin",
-                anonymous=form.identity.data != "named",
-                name=form.name.data or "",
-                phone=form.phone.data or "",
-                email=form.email.data or "",
-                consent_publish=form.consent.data,
-                ip=request.remote_addr or "",
-                locale=str(get_locale() or "zh")[:2],
-            ),
-            photos,
+        receipt = intake.submit(
+            form.to_input(ip=request.remote_addr or "", locale=str(get_locale() or "zh")[:2]),
+            request.files.getlist(form.photos.name),
             now,
-            _stores(),
-            current_app.config["SECRET_KEY"],
-            lambda token: public_url("complaints.track", token=token),
         )
-    except services.InputError as error:
-        db.session.rollback()
-        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+    except UserError as error:
+        show_error(form, error)
         return _render_new(form, 400)
-    if not _commit_then_publish(receipt.staged):
+    if not intake.commit(receipt):
         form.description.errors = [
             _("We could not save your report; nothing was stored. Please try again.")
         ]
@@ -160,12 +114,12 @@ def nearby():
     try:
         lat = float(request.args["lat"]) if request.args.get("lat") else None
         lon = float(request.args["lon"]) if request.args.get("lon") else None
-        outfall = services.find_outfall(request.args.get("outfall"))
-    except (ValueError, services.InputError):
+        outfall = intake.find_outfall(request.args.get("outfall"))
+    except (ValueError, UserError):
         return jsonify(error=_("Give a valid point or outfall code.")), 400
     if (lat is None) != (lon is None) or (lat is None and outfall is None):
         return jsonify(error=_("Give a valid point or outfall code.")), 400
-    items = services.nearby_open(
+    items = public.nearby_open(
         lat if lat is not None else outfall.lat,
         lon if lon is not None else outfall.lon,
         outfall.id if outfall else None,
@@ -194,7 +148,7 @@ def nearby():
 
 
 def _case_or_404(token: str) -> Complaint:
-    complaint = services.find_by_token(token)
+    complaint = tracking.find_by_token(token)
     if complaint is None:
         abort(404)
     return complaint
@@ -233,14 +187,15 @@ def add_info(token: str):
     if not form.validate():
         return _render_track(complaint, token, info=form, status=400)
     try:
-        photos = services.read_photos(request.files.getlist(form.photos.name), _photo_limits())
-        staged = services.add_information(complaint, form.message.data, photos, utcnow(), _stores())
-    except services.InputError as error:
+        photos = read_photos(request.files.getlist(form.photos.name), configured_limits())
+        staged = tracking.add_information(
+            complaint, form.message.data, photos, utcnow(), configured_stores()
+        )
+    except UserError as error:
         db.session.rollback()
-        complaint = _case_or_404(token)
-        getattr(form, error.field).errors = [error.message]
-        return _render_track(complaint, token, info=form, status=400)
-    if not _commit_then_publish(staged):
+        show_error(form, error)
+        return _render_track(_case_or_404(token), token, info=form, status=400)
+    if not commit_then_publish(staged):
         abort(503)
     flash(_("Thank you; your information was added."), "success")
     return redirect(url_for("complaints.track", token=token), 303)
@@ -253,9 +208,7 @@ def rate(token: str):
     form = RatingForm()
     if not run_form(
         form,
-        lambda: services.rate(complaint, form.rating.data, form.comment.data or "", utcnow()),
-        services.InputError,
-        "rating",
+        lambda: tracking.rate(complaint, form.rating.data, form.comment.data or "", utcnow()),
     ):
         return _render_track(_case_or_404(token), token, rating=form, status=400)
     db.session.commit()
@@ -270,9 +223,7 @@ def dispute(token: str):
     form = DisputeForm()
     if not run_form(
         form,
-        lambda: services.dispute(complaint, form.reason.data, utcnow()),
-        services.InputError,
-        "reason",
+        lambda: tracking.dispute(complaint, form.reason.data, utcnow()),
     ):
         return _render_track(_case_or_404(token), token, disputing=form, status=400)
     db.session.commit()
@@ -310,7 +261,7 @@ def lookup():
     """Find one's case with its tracking number and the phone or email given."""
     form = LookupForm()
     if form.validate_on_submit():
-        token = services.lookup(
+        token = tracking.lookup(
             form.tracking_no.data, form.contact.data, current_app.config["SECRET_KEY"]
         )
         if token:
@@ -329,8 +280,7 @@ def lookup():
 
 
 def _public_or_404(tracking_no: str) -> Complaint:
-    number = services.normalise_tracking_no(tracking_no)
-    complaint = db.session.scalars(select(Complaint).where(Complaint.tracking_no == number)).first()
+    complaint = tracking.find_by_number(tracking_no)
     if complaint is None:
         abort(404)
     return complaint
@@ -368,7 +318,7 @@ def support(tracking_no: str):
     if not form.validate():
         abort(400)
     fingerprint = f"{request.remote_addr}|{request.user_agent.string}"
-    if services.add_support(complaint, fingerprint, utcnow(), current_app.config["SECRET_KEY"]):
+    if public.add_support(complaint, fingerprint, utcnow(), current_app.config["SECRET_KEY"]):
         db.session.commit()
         flash(_("Thank you: your voice was added to this report."), "success")
     else:

@@ -5,9 +5,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..complaints import services
+from ..complaints import intake, uploads
 from ..core.clock import utcnow
-from ..core.storage import FileStore
 from ..outfalls.models import CategoryL1, Outfall, OutfallStatus
 
 # (category, first-level type of the outfall it is about, description)
@@ -24,9 +23,7 @@ REPORTS = (
 
 def load_demo_complaints(session) -> int:
     """File the demo reports (anonymous) over the last days; returns how many."""
-    stores = services.Stores(
-        FileStore(current_app.config["UPLOAD_DIR"]), FileStore(current_app.config["EVIDENCE_DIR"])
-    )
+    stores = uploads.configured_stores()
     now = utcnow()
     made = 0
     for i, (category, l1, description) in enumerate(REPORTS):
@@ -38,14 +35,14 @@ def load_demo_complaints(session) -> int:
                 .order_by(Outfall.code)
                 .offset(i)
             ).first()
-        data = services.ComplaintInput(
+        data = intake.ComplaintInput(
             category_code=category,
             description=description,
             outfall_code=outfall.code if outfall else None,
             lat=None if outfall else 21.9502,
             lon=None if outfall else 108.6181,
         )
-        receipt = services.submit_complaint(
+        receipt = intake.file_complaint(
             data,
             [],
             now - timedelta(hours=6 * (len(REPORTS) - i)),
@@ -53,6 +50,6 @@ def load_demo_complaints(session) -> int:
             current_app.config["SECRET_KEY"],
             lambda token: "",
         )
-        services.publish(receipt.staged)
+        uploads.publish(receipt.staged)
         made += 1
     return made

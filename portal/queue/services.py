@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Department, Role, StaffMember
 from ..complaints import deadlines
+from ..complaints.events import append_event
 from ..complaints.models import (
     ActorKind,
     Complaint,
@@ -25,7 +26,6 @@ from ..complaints.models import (
     Reporter,
 )
 from ..complaints.routing import NoRouteError, Rule, choose_route
-from ..complaints.services import append_event
 from ..core.workdays import CalendarYearUnknown, WorkingCalendar
 from ..extensions import db
 from ..geo.models import Region
@@ -696,7 +696,7 @@ def verify_audit(batch: int = 5000) -> tuple[str | None, int] | None:
     Walks each case's events in order (keyset pages, constant memory): every event must
     follow the previous one's hash, carry the next sequence number, and hash to itself.
     """
-    from ..complaints.services import event_fields
+    from ..complaints.events import event_fields
     from ..core.hashchain import chain_hash
 
     after = (0, 0)

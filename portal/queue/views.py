@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..agencies.auth import role_required, staff_required
 from ..agencies.models import Department, Role
 from ..complaints.models import Complaint, ComplaintCategory
-from ..complaints.services import normalise_tracking_no
+from ..complaints.tokens import normalise_tracking_no
 from ..core.clock import utcnow
 from ..core.storage import FileStore
 from ..extensions import db

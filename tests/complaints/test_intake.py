@@ -201,7 +201,7 @@ def test_a_failed_commit_leaves_no_rows_and_no_files(app, client, monkeypatch):
 
 
 def test_a_crash_after_commit_is_finished_by_the_cleanup(app, client, monkeypatch):
-    from portal.complaints import services
+    from portal.complaints import uploads
     from portal.core.storage import FileStore
 
     monkeypatch.setattr(FileStore, "publish", lambda self, staged: None)  # crash before publish
@@ -210,25 +210,20 @@ def test_a_crash_after_commit_is_finished_by_the_cleanup(app, client, monkeypatc
     staged = [p for p in _files(app) if p.name.startswith(".staged-")]
     assert len(staged) == 3  # public copy, thumbnail, original
     with app.app_context():
-        stores = services.Stores(
-            FileStore(app.config["UPLOAD_DIR"]), FileStore(app.config["EVIDENCE_DIR"])
-        )
-        assert services.cleanup_files(stores, older_than=0) == {"published": 3, "deleted": 0}
+        stores = uploads.Stores.from_config(app.config)
+        assert uploads.cleanup_files(stores, older_than=0) == {"published": 3, "deleted": 0}
         photo = db.session.scalars(select(ComplaintPhoto)).one()
     assert all(not p.name.startswith(".") for p in _files(app))
     assert photo.public_sha256 in {p.name for p in _files(app)}
 
 
 def test_cleanup_removes_files_of_submissions_that_never_committed(app):
-    from portal.complaints import services
-    from portal.core.storage import FileStore
+    from portal.complaints import uploads
 
     with app.app_context():
-        stores = services.Stores(
-            FileStore(app.config["UPLOAD_DIR"]), FileStore(app.config["EVIDENCE_DIR"])
-        )
+        stores = uploads.Stores.from_config(app.config)
         stores.public.stage(b"orphan")
-        assert services.cleanup_files(stores, older_than=0) == {"published": 0, "deleted": 1}
+        assert uploads.cleanup_files(stores, older_than=0) == {"published": 0, "deleted": 1}
     assert _files(app) == []
 
 

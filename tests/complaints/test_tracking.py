@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.complaints import services
+from portal.complaints import events, public
 from portal.complaints.models import Complaint, ComplaintStatus
 from portal.core.clock import utcnow
+from portal.core.geo import distance_m
 from portal.core.hashchain import first_broken_link
 from portal.extensions import db
 from tests.images import phone_jpeg, upload
@@ -124,7 +125,7 @@ def test_closed_case_is_rated_once_and_can_be_disputed_which_reopens_it(app, cli
         complaint = db.session.scalars(select(Complaint)).one()
         assert complaint.rating == 2 and complaint.status is ComplaintStatus.reopened
         assert [e.kind for e in complaint.events][-2:] == ["rated", "disputed"]
-        records = [(e.prev_hash, e.hash, services.event_fields(e)) for e in complaint.events]
+        records = [(e.prev_hash, e.hash, events.event_fields(e)) for e in complaint.events]
     assert first_broken_link(records) is None
 
 
@@ -184,9 +185,9 @@ def test_nearby_finds_open_reports_within_200_m_or_at_the_same_outfall(app, clie
 def test_nearby_ignores_reports_older_than_30_days(app):
     with app.app_context():
         now = utcnow()
-        assert services.nearby_open(21.9, 108.6, None, now) == []
-        assert services.distance_m(21.9, 108.6, 21.9, 108.6) == 0
-        assert 1100 < services.distance_m(21.9, 108.6, 21.91, 108.6) < 1120
+        assert public.nearby_open(21.9, 108.6, None, now) == []
+        assert distance_m(21.9, 108.6, 21.9, 108.6) == 0
+        assert 1100 < distance_m(21.9, 108.6, 21.91, 108.6) < 1120
 
 
 def test_the_qr_form_shows_open_reports_at_the_outfall_first(client, outfall_code):

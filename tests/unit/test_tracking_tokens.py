@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal.complaints.services import (
+from portal.complaints.tokens import (
     make_token,
     normalise_tracking_no,
     token_hash,

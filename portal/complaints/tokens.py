@@ -1,0 +1,37 @@
+"""Private-link tokens and tracking numbers (pure: no Flask, no database)."""
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+
+from ..core.clock import LOCAL_TZ
+from ..core.codes import normalise_code
+
+
+def make_token(nonce: str, secret: str) -> str:
+    """The private link's token: unguessable, rebuilt only with the secret key."""
+    mac = hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def salted(value: str, secret: str) -> str:
+    """A keyed hash of a personal value (an address, a fingerprint): comparable, not readable."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def tracking_number(complaint_id: int, created_at: datetime) -> str:
+    """A number people can read aloud: TS-<year>-<six digits>."""
+    return f"TS-{created_at.astimezone(LOCAL_TZ).year}-{complaint_id:06d}"
+
+
+def normalise_tracking_no(raw: str) -> str:
+    """TS-2026-004217 however it was typed (case, full-width, spaces, missing dashes)."""
+    text = normalise_code(raw)
+    if text.startswith("TS") and len(text) == 12 and text[2:].isdigit():
+        return f"TS-{text[2:6]}-{text[6:]}"
+    return text

@@ -8,7 +8,6 @@ Create Date: 2026-11-22 09:49:00.897150
 from alembic import op
 import sqlalchemy as sa
 
-from portal.complaints.categories import category_rows
 
 
 # revision identifiers, used by Alembic.
@@ -16,6 +15,24 @@ revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
+
+
+# (code, 中文, English, urgent, accept within working days, complete within working days)
+DEFAULT_CATEGORIES = (
+    ("dry_weather", "雨洪排口晴天/旱天排水", "Dry-weather discharge from a stormwater outfall",
+     False, 2, 15),
+    ("abnormal_water", "水体颜色、气味、泡沫异常", "Abnormal colour, odour or foam in the water",
+     False, 2, 15),
+    ("illegal_discharge", "疑似偷排、私设暗管、借道排污", "Suspected illegal or hidden discharge",
+     False, 2, 15),
+    ("unregistered", "发现未登记排污口", "Unregistered outfall", False, 2, 15),
+    ("signboard", "标识牌缺失、损坏或信息有误", "Signboard missing, damaged or wrong",
+     False, 2, 15),
+    ("remediation", "整治未落实、已取缔仍排放",
+     "Remediation not done, or a banned outfall still discharging", False, 2, 15),
+    ("fish_kill", "死鱼等生态异常", "Fish kill or other ecological anomaly", True, 1, 5),
+    ("other", "其他", "Other", False, 2, 15),
+)
 
 
 def upgrade():
@@ -284,8 +301,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_complaint_photos_original_sha256'), ['original_sha256'], unique=False)
 
     # ### end Alembic commands ###
-    # A portal starts with the default complaint categories (DOMAIN §9).
-    rows = category_rows()
+    # A portal starts with the default complaint categories (DOMAIN §9), frozen here as
+    # they were when this migration was written: later changes to the application's
+    # defaults must not change what an old migration inserts.
+    rows = [
+        {"code": code, "name": zh, "name_en": en, "urgent": urgent,
+         "accept_workdays": accept, "complete_workdays": complete,
+         "position": i, "active": True}
+        for i, (code, zh, en, urgent, accept, complete) in enumerate(DEFAULT_CATEGORIES)
+    ]
     categories = sa.table("complaint_categories", *(sa.column(key) for key in rows[0]))
     op.bulk_insert(categories, rows)
 

@@ -32,6 +32,9 @@ translations: $(VENV)/.runtime
 	@$(BIN)/pybabel compile -d translations >/dev/null
 
 setup: $(VENV)/.runtime instance/config.py translations
+	@# Links in QR codes and mail come from configuration, never from a request's Host.
+	@grep -q '^PUBLIC_BASE_URL' instance/config.py || \
+	  echo "PUBLIC_BASE_URL = 'http://$(HOST):$(PORT)'" >> instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) portal demo
 	$(FLASK) portal reindex

@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     _refuse_insecure_defaults(app)
 
-    from . import cli, errors, i18n, pagecache, security, timing
+    from . import cli, errors, i18n, pagecache, security, timing, urls
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     timing.init_app(app)  # first: its before_request hook runs before every other
     _configure_sqlite(app)
 
+    urls.init_app(app)  # before any blueprint adds a rule
     from . import models  # noqa: F401  (registers every table)
     from .agencies import auth as agencies_auth
     from .agencies.views import bp as agencies_bp
@@ -99,16 +100,34 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+MIN_SECRET_BYTES = 32
+
+
 def _refuse_insecure_defaults(app: Flask) -> None:
-    """Refuse to serve production traffic with the development secret key.
+    """Refuse to serve production traffic with settings that only a developer may use.
 
     Raises:
-        RuntimeError: SECRET_KEY is the dev default outside debug and testing.
+        RuntimeError: outside debug and testing, SECRET_KEY is the dev default, empty or
+            shorter than 32 bytes, or PUBLIC_BASE_URL is unset or not an absolute URL.
     """
-    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(str(key).encode()) < MIN_SECRET_BYTES:
         raise RuntimeError(
-            "SECRET_KEY is the development default; set FLASK_SECRET_KEY or "
-            "SECRET_KEY in instance/config.py before serving."
+            "SECRET_KEY is missing, the development default or shorter than "
+            f"{MIN_SECRET_BYTES} bytes; set FLASK_SECRET_KEY or SECRET_KEY in "
+            "instance/config.py (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    from .urls import check_base_url
+
+    base = app.config.get("PUBLIC_BASE_URL")
+    problem = "is not set" if not base else check_base_url(base)
+    if problem:
+        raise RuntimeError(
+            f"PUBLIC_BASE_URL {problem}. QR codes, signboards and links in mail are built "
+            "from it, never from a request's Host header: set it in instance/config.py or "
+            "FLASK_PUBLIC_BASE_URL, e.g. https://pwk.example.gov.cn."
         )
 
 

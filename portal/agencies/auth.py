@@ -3,7 +3,6 @@
 import sys
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 import click
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
@@ -102,24 +101,6 @@ def role_required(*roles: Role) -> Callable:
 
 def _current_path() -> str:
     return request.full_path if request.query_string else request.path
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site, else None (never an open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    # Browsers read "/\evil.example" as "//evil.example"; refuse backslashes and controls.
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-        or any(ord(c) < 32 for c in target)
-    ):
-        return None
-    return target
 
 
 # --- Commands -------------------------------------------------------------------------

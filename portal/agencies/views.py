@@ -18,8 +18,9 @@ from flask_login import current_user, login_user, logout_user
 
 from ..core.clock import utcnow
 from ..extensions import db, limiter
+from ..urls import safe_next
 from . import services
-from .auth import mark_seen, role_required, safe_next, staff_required
+from .auth import mark_seen, role_required, staff_required
 from .forms import (
     ROLE_LABELS,
     PasswordChangeForm,
@@ -219,7 +220,14 @@ def setup_totp():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST, so a link or image elsewhere cannot sign anyone out)."""
+    """Sign out (a POST, so a link or image elsewhere cannot sign anyone out).
+
+    The account's session version moves on, so a copy of this session cookie, taken
+    before, no longer signs anyone in (it ends the account's other sessions too).
+    """
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

@@ -43,6 +43,8 @@ def live_app(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    # QR codes and emails link to the configured host, never to the request's.
+    app.config["PUBLIC_BASE_URL"] = app.config["LIVE_URL"]
     yield app
     server.shutdown()
     thread.join(5)

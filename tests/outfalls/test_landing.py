@@ -158,10 +158,16 @@ def test_qr_png_encodes_the_permanent_public_url(client, code):
         assert _decode(r.data) == f"https://pwk.example.test/o/{code}"
 
 
-def test_qr_uses_the_request_host_when_no_public_base_url(app, client, code):
+def test_qr_never_takes_its_host_from_the_request(app, client, code):
+    with client.get(f"/o/{code}/qr.png", headers={"Host": "evil.example"}) as r:
+        assert _decode(r.data) == f"https://pwk.example.test/o/{code}"
+    # In development without PUBLIC_BASE_URL: the configured host, else the dev server.
     app.config["PUBLIC_BASE_URL"] = None
-    with client.get(f"/o/{code}/qr.png", base_url="http://portal.local") as r:
-        assert _decode(r.data) == f"http://portal.local/o/{code}"
+    with client.get(f"/o/{code}/qr.png", base_url="http://evil.example") as r:
+        assert _decode(r.data) == f"http://127.0.0.1:5000/o/{code}"
+    app.config["SERVER_NAME"] = "portal.local:8000"
+    with client.get(f"/o/{code}/qr.png", base_url="http://portal.local:8000") as r:
+        assert _decode(r.data) == f"http://portal.local:8000/o/{code}"
 
 
 def test_qr_svg_is_served(client, code):

@@ -360,3 +360,15 @@ def test_login_is_rate_limited(tmp_path, _postgres_schema):
                 db.session.remove()
                 _truncate_all()
             db.engine.dispose()
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_opens_the_queue(app, make_staff):
+    username = make_staff()
+    client = app.test_client()
+    login(client, username)
+    stolen = client.get_cookie("session").value
+    assert client.post("/staff/logout").status_code in (302, 303)
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/staff/").headers["Location"].startswith("/staff/login")
+    assert thief.get("/queue/").headers["Location"].startswith("/staff/login")

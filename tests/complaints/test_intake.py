@@ -328,3 +328,19 @@ def test_submissions_are_rate_limited_per_address(tmp_path, _postgres_schema, st
                 db.session.remove()
                 _truncate_all()
             db.engine.dispose()
+
+
+def test_an_unexpected_error_during_a_submission_leaves_no_files(app, client, monkeypatch):
+    from portal.complaints import intake
+
+    def broken_acknowledgement(*args, **kwargs):
+        raise RuntimeError("mail template missing")
+
+    # After the photos are staged and the rows flushed: the worst moment to fail.
+    monkeypatch.setattr(intake, "render_template", broken_acknowledgement)
+    data = VALID | {"identity": "named", "email": "li@example.com"}
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    r = _post(client, data, [phone_jpeg()])
+    assert r.status_code == 500
+    assert _count(app, Complaint) == 0 and _count(app, ComplaintPhoto) == 0
+    assert _files(app) == []

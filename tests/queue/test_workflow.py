@@ -353,3 +353,16 @@ def test_a_deadline_in_an_unentered_year_is_left_empty_not_guessed(app, world, r
         db.session.flush()
         assert services.recompute_deadlines(case, services.load_calendar(), case.created_at)
         assert case.complete_due_at.year == 2027
+
+
+def test_a_forged_host_header_never_reaches_the_departments_mail(app, client, world):
+    app.config["PUBLIC_BASE_URL"] = None  # as in development: still never the request's host
+    r = client.post(
+        "/complaints/new",
+        data={"category": "illegal_discharge", "description": "暗管", "outfall": world.outfall_code},
+        headers={"Host": "evil.example"},
+    )
+    assert r.status_code == 303
+    (mail,) = _outbox(app, "industry@qinzhou.example.com")
+    assert "evil.example" not in mail.body
+    assert "http://127.0.0.1:5000/queue/cases/" in mail.body

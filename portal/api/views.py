@@ -32,7 +32,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..outfalls.forms import OutfallFilterForm
 from ..outfalls.models import Outfall, RemediationPlan
-from ..outfalls.services import OutfallFilters, _filtered
+from ..outfalls.services import OutfallFilters, filtered
 from . import geo
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -125,7 +125,7 @@ def _grid_query(zoom: int, filters: OutfallFilters, bbox: geo.BBox | None):
         query = _in_bbox(query, bbox)
     else:
         query = query.where(Outfall.lat.is_not(None), Outfall.lon.is_not(None))
-    return _filtered(query, filters).group_by(row, col)
+    return filtered(query, filters).group_by(row, col)
 
 
 def _base_grid(filters: OutfallFilters) -> list[tuple]:
@@ -251,7 +251,7 @@ def points(bbox: geo.BBox, filters: OutfallFilters, limit: int) -> list:
         Outfall.lon,
         RemediationPlan.status,
     ).outerjoin(RemediationPlan, RemediationPlan.outfall_id == Outfall.id)
-    query = _filtered(_in_bbox(query, bbox), filters).order_by(Outfall.code).limit(limit)
+    query = filtered(_in_bbox(query, bbox), filters).order_by(Outfall.code).limit(limit)
     return list(db.session.execute(query))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core.clock import LOCAL_TZ
 from ..core.codes import is_plausible_code, normalise_code
+from ..core.paging import Paging
 from ..extensions import db
 from ..geo.models import Region, WaterBody
 from .models import (
@@ -146,7 +147,7 @@ class OutfallFilters:
 
 
 @dataclass
-class Page:
+class Page(Paging):
     """One page of results and where it sits among all pages."""
 
     items: list
@@ -158,14 +159,6 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def filtered(query, filters: OutfallFilters):

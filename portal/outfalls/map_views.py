@@ -1,9 +1,9 @@
-"""The outfall map (/map) on the outfalls blueprint; its data comes from /api/v1."""
+"""The outfall map (/map) on the outfalls blueprint; its data comes from /api/v1 (clustering.py)."""
 
 from flask import current_app, render_template, request, url_for
 
 from ..caching import public
-from . import services
+from . import clustering, services
 from .forms import OutfallFilterForm
 from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS
 from .views import bp
@@ -19,9 +19,7 @@ def outfall_map():
     valid = form.validate()
     filters = form.filters().as_args() if valid else {}
     if valid and "api.outfalls_map" in current_app.view_functions:
-        from ..api.views import prepare_grid
-
-        prepare_grid(form.filters())
+        clustering.prepare_grid(form.filters())
     regions, _waters = services.filter_choices()
     lat, lon = current_app.config["MAP_DEFAULT_CENTER"]
     return render_template(

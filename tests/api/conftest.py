@@ -12,7 +12,7 @@ import portal.outfalls.map_views  # noqa: F401
 def integrate(app):
     """Register what the integration adds to create_app, if it is not there yet."""
     from portal.api import bp
-    from portal.api.views import clear_grid_cache
+    from portal.outfalls.clustering import clear_grid_cache
 
     if "api" not in app.blueprints:
         app.register_blueprint(bp)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def _integrate(app):
     """What create_app will do once integrated; harmless afterwards."""
     from portal.api import bp
-    from portal.api.views import clear_grid_cache
+    from portal.outfalls.clustering import clear_grid_cache
 
     if "api" not in app.blueprints:
         app.register_blueprint(bp)

@@ -1,12 +1,7 @@
-"""Until create_app wires in the api blueprint and the map page, add them here.
-
-`portal.outfalls.map_views` adds its route to the outfalls blueprint when imported, which
-must happen before any app registers that blueprint: hence the import at collection time.
-"""
+"""Until create_app wires in the api blueprint, add it here; each test starts with no
+cached map grids."""
 
 import pytest
-
-import portal.outfalls.map_views  # noqa: F401
 
 
 def integrate(app):

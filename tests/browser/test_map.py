@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert
 
-import portal.outfalls.map_views  # noqa: F401  (adds /map before any app registers the bp)
 from portal.extensions import db
 from portal.outfalls.models import CategoryL1, Outfall, WaterKind
 from tests import factories as f

@@ -1,4 +1,4 @@
-"""Search latency on a large database: p50/p95 of index.query() over mixed queries.
+"""Search latency on a large database: p50/p95 of planner.query() over mixed queries.
 
     .venv/bin/python benchmarks/search_bench.py [--index DIR] [--rebuild] [-n 240]
 
@@ -38,7 +38,7 @@ def main() -> None:
     from portal.extensions import db
     from portal.geo.models import Region, WaterBody
     from portal.outfalls.models import Entity, Outfall
-    from portal.search import index
+    from portal.search import lifecycle, planner
 
     uri = os.environ.get("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{ds.FULL.path}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
@@ -47,7 +47,7 @@ def main() -> None:
         n_outfalls = db.session.scalar(select(func.count(Outfall.id)))
         if args.rebuild or not os.path.isdir(args.index):
             t = time.perf_counter()
-            index.rebuild(db.session, args.index)
+            lifecycle.rebuild(db.session, args.index)
             print(f"rebuild: {time.perf_counter() - t:.1f} s")
         sample = db.session.execute(
             select(Outfall.name, Outfall.code, Outfall.local_code)
@@ -70,8 +70,8 @@ def main() -> None:
         "short": lambda: rng.choice(["钦江", "排污口", "化工", "污水处理厂", "茅岭江", "钦州"]),
     }
     filters = {
-        "filtered_type": index.SearchFilters(type="GY"),
-        "filtered_kind": index.SearchFilters(kind="sea"),
+        "filtered_type": planner.SearchFilters(type="GY"),
+        "filtered_kind": planner.SearchFilters(kind="sea"),
     }
     kinds["filtered_type"] = kinds["water"]
     kinds["filtered_kind"] = kinds["short"]
@@ -83,11 +83,11 @@ def main() -> None:
         first_ms = []
         for k, q in queries:  # first round: each query for the first time in this process
             t = time.perf_counter()
-            index.query(q, directory=args.index, filters=filters.get(k))
+            planner.query(q, directory=args.index, filters=filters.get(k))
             first_ms.append((time.perf_counter() - t) * 1000)
         for k, q in queries:
             t = time.perf_counter()
-            page = index.query(q, directory=args.index, filters=filters.get(k), per_page=20)
+            page = planner.query(q, directory=args.index, filters=filters.get(k), per_page=20)
             ms = (time.perf_counter() - t) * 1000
             timings[k].append(ms)
             all_ms.append(ms)

@@ -51,10 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .complaints import labels as complaint_labels
     from .complaints.views import bp as complaints_bp
-    from .outfalls import (
-        labels,
-        map_views,  # noqa: F401  (adds /map to the outfalls blueprint)
-    )
+    from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels

@@ -75,9 +75,9 @@ def app(tmp_path, _postgres_schema):
             db.create_all()
         seed_reference_data()
     yield app
-    from portal.search import index
+    from portal.search import lifecycle
 
-    index.wait_for_rebuilds(120)  # a search may have started one in the background
+    lifecycle.wait_for_rebuilds(120)  # a search may have started one in the background
     with app.app_context():
         if ON_POSTGRES:
             db.session.remove()

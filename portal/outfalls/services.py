@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core.clock import LOCAL_TZ
 from ..core.codes import is_plausible_code, normalise_code
+from ..core.paging import Paging
 from ..extensions import db
 from ..geo.models import Region, WaterBody
 from .models import (
@@ -146,7 +147,7 @@ class OutfallFilters:
 
 
 @dataclass
-class Page:
+class Page(Paging):
     """One page of results and where it sits among all pages."""
 
     items: list
@@ -159,16 +160,9 @@ class Page:
     def pages(self) -> int:
         return max(1, ceil(self.total / self.per_page))
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def _filtered(query, filters: OutfallFilters):
+def filtered(query, filters: OutfallFilters):
+    """query narrowed to the outfalls passing the filters (any select over Outfall)."""
     if filters.region:
         region_ids = select(Region.id).where(
             (Region.code == filters.region)
@@ -199,10 +193,10 @@ def _filtered(query, filters: OutfallFilters):
 
 def list_outfalls(filters: OutfallFilters, page: int, per_page: int) -> Page:
     """A page of outfalls matching the filters, ordered by code."""
-    base = _filtered(select(Outfall.id), filters)
+    base = filtered(select(Outfall.id), filters)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     ids = (
-        _filtered(select(Outfall.id), filters)
+        filtered(select(Outfall.id), filters)
         .order_by(Outfall.code)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -313,13 +307,13 @@ def water_body_summary(water_id: int, per_type: int = 20) -> WaterBodySummary | 
     scope = OutfallFilters(water=water_id)
     counts: dict[tuple[str, str], int] = {}
     for l1, status, n in db.session.execute(
-        _filtered(select(Outfall.category_l1, Outfall.status, func.count()), scope).group_by(
+        filtered(select(Outfall.category_l1, Outfall.status, func.count()), scope).group_by(
             Outfall.category_l1, Outfall.status
         )
     ):
         counts[(l1.value, status.value)] = n
     # The first few outfalls of each type (in service first), not thousands of them.
-    ranked = _filtered(
+    ranked = filtered(
         select(
             Outfall.id,
             func.row_number()

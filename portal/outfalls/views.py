@@ -1,4 +1,7 @@
-"""Public registry pages and the signboard QR landing (/o/<code>)."""
+"""Public registry pages, the map page (/map) and the signboard QR landing (/o/<code>).
+
+The map's data comes from /api/v1 (api.views), which clustering.py computes.
+"""
 
 from flask import (
     Blueprint,
@@ -18,8 +21,9 @@ from ..core.codes import is_plausible_code, normalise_code
 from ..core.storage import FileStore
 from ..extensions import db
 from ..urls import public_url
-from . import qr, services, signboard
+from . import clustering, qr, services, signboard
 from .forms import CodeLookupForm, OutfallFilterForm
+from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS
 from .models import ApprovalDocument
 
 bp = Blueprint("outfalls", __name__)
@@ -74,6 +78,38 @@ def list_outfalls():
         regions=regions,
         waters=waters,
     )
+
+
+# The filters the map offers; the list page's other filters are dropped from its link.
+MAP_FILTERS = ("type", "kind", "remediation", "region")
+
+
+@bp.get("/map")
+@public
+def outfall_map():
+    """All outfalls on a map with filters; the list view stays one link away."""
+    form = OutfallFilterForm(request.args)
+    valid = form.validate()
+    filters = form.filters().as_args() if valid else {}
+    has_api = "api.outfalls_map" in current_app.view_functions
+    if valid and has_api:
+        clustering.prepare_grid(form.filters())
+    regions, _waters = services.filter_choices()
+    lat, lon = current_app.config["MAP_DEFAULT_CENTER"]
+    return render_template(
+        "outfalls/map.html",
+        form=form,
+        valid=valid,
+        regions=regions,
+        list_url=url_for(
+            "outfalls.list_outfalls", **{k: v for k, v in filters.items() if k in MAP_FILTERS}
+        ),
+        api_url=url_for("api.outfalls_map") if has_api else "",
+        center=(lat, lon),
+        type_labels={k: str(v) for k, v in CATEGORY_L1.items()},
+        status_labels={k: str(v) for k, v in OUTFALL_STATUS.items()},
+        remediation_labels={k: str(v) for k, v in REMEDIATION_STATUS.items()},
+    ), (200 if valid else 400)
 
 
 @bp.get("/outfalls/<code>")

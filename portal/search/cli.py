@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..outfalls.models import Outfall
-from . import index
+from . import lifecycle
 
 # Below this many outfalls starting worker processes costs more than it saves.
 PARALLEL_FROM = 20_000
@@ -31,7 +31,7 @@ def reindex_command(procs: int):
         total = db.session.scalar(select(func.count(Outfall.id))) or 0
         procs = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
     started = time.perf_counter()
-    count = index.rebuild(db.session, current_app.config["SEARCH_INDEX_DIR"], procs=procs)
+    count = lifecycle.rebuild(db.session, current_app.config["SEARCH_INDEX_DIR"], procs=procs)
     click.echo(
         f"Indexed {count} outfalls in {time.perf_counter() - started:.1f} s"
         + (f" ({procs} processes)." if procs > 1 else ".")

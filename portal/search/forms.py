@@ -7,7 +7,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from ..i18n import TranslatedForm
 from ..outfalls.labels import CATEGORY_L1, WATER_KIND
-from .index import SearchFilters
+from .planner import SearchFilters
 
 MAX_QUERY = 100
 

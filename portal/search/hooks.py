@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..geo.models import Region, WaterBody
 from ..outfalls.models import Entity, Outfall, OutfallResponsibility
+from . import lifecycle
 
 log = logging.getLogger(__name__)
 
 KEY = "search_pending"
+# In app.extensions once init_app ran: whether this app indexes after each commit.
+EXTENSION_KEY = "portal_search"
 _connected = False
 
 
@@ -27,8 +30,6 @@ def _pending(session) -> dict[str, set[int]]:
 
 
 def _enabled() -> bool:
-    from . import EXTENSION_KEY
-
     return (
         has_app_context()
         and bool(current_app.extensions.get(EXTENSION_KEY))
@@ -88,13 +89,11 @@ def after_commit(session) -> None:
     pending = session.info.pop(KEY, None)
     if not pending or not any(pending.values()) or not _enabled():
         return
-    from . import index
-
     # The committed session cannot emit SQL here: read through a session of its own.
     try:
         with Session(bind=db.engine) as reader:
             ids = _affected(reader, pending)
-            index.upsert(ids, session=reader)
+            lifecycle.upsert(ids, session=reader)
     except Exception:  # noqa: BLE001 - the commit succeeded; the index is only a cache
         log.exception("search index update failed; run `flask portal reindex`")
 

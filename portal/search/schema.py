@@ -3,7 +3,7 @@
 Every Chinese query word is looked up once, in `all`, which holds name, water body, entity,
 region and address; a posting's weight is that of the best part the word is in (see
 JiebaTokenizer). One posting list per word instead of one per source field, and scores with
-few distinct values, are what keep a query on 100k outfalls fast (see index._searcher).
+few distinct values, are what keep a query on 100k outfalls fast (see whoosh_ext.py).
 """
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema

@@ -18,7 +18,7 @@ from ..caching import public
 from ..core.codes import is_plausible_code, normalise_code
 from ..extensions import db
 from ..outfalls.models import Outfall
-from . import index
+from . import planner
 from .forms import SearchForm
 
 bp = Blueprint("search", __name__)
@@ -47,7 +47,7 @@ def search():
         return redirect(url_for("outfalls.show_outfall", code=code))
     per_page = current_app.config.get("SEARCH_PAGE_SIZE", 20)
     page_no = form.page.data or 1
-    result = index.query(q, filters=form.filters(), page=page_no, per_page=per_page)
+    result = planner.query(q, filters=form.filters(), page=page_no, per_page=per_page)
     if result.total and page_no > result.pages:
         abort(404)
     ids = [oid for oid, _h in result.items]

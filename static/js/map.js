@@ -18,7 +18,7 @@
   var COLOURS = { GY: "#b42318", SH: "#1d4ed8", NY: "#15803d", YH: "#0e7490", QT: "#7c3aed" };
   var FILTERS = ["type", "kind", "remediation", "region"];
   var MAX_ZOOM = 19;
-  // Must match portal/api/geo.py (CELL_PX) so snapped requests repeat and hit caches.
+  // Must match portal/outfalls/grid.py (CELL_PX) so snapped requests repeat and hit caches.
   var CELL_PX = 96;
 
   var params = new URLSearchParams(window.location.search);

@@ -255,7 +255,7 @@ def test_response_size_does_not_grow_with_the_number_of_outfalls(app, client, pl
                 start=start,
             )
             db.session.commit()
-        from portal.api.views import clear_grid_cache
+        from portal.outfalls.clustering import clear_grid_cache
 
         clear_grid_cache()
         return _get(client, bbox=AREA, zoom=8)
@@ -295,10 +295,10 @@ def test_map_page_with_bad_filters_still_renders(client, place):
 
 
 def test_expired_grid_answers_while_a_thread_recomputes_it(app, client, place, monkeypatch):
-    from portal.api import views
+    from portal.outfalls import clustering
 
     now = [5000.0]
-    monkeypatch.setattr(views.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(clustering.time, "monotonic", lambda: now[0])
     app.config["MAP_API_CACHE_SECONDS"] = 60
 
     def add(n, start):
@@ -321,7 +321,7 @@ def test_expired_grid_answers_while_a_thread_recomputes_it(app, client, place, m
     assert total() == 3  # fresh: the cached grid
     now[0] += 40  # expired, within the grace period: the old grid answers...
     assert total() == 3
-    for thread in [t for t in views.threading.enumerate() if t.name == "map-grid-refresh"]:
+    for thread in [t for t in clustering.threading.enumerate() if t.name == "map-grid-refresh"]:
         thread.join(timeout=10)
     assert total() == 5  # ...and the thread has put the new one in place
     add(1, 5)
@@ -330,7 +330,7 @@ def test_expired_grid_answers_while_a_thread_recomputes_it(app, client, place, m
 
 
 def test_the_map_page_prepares_the_grid_its_data_request_needs(app, client, place, monkeypatch):
-    from portal.api import views
+    from portal.outfalls import clustering
 
     with app.app_context():
         _bulk(
@@ -340,13 +340,13 @@ def test_the_map_page_prepares_the_grid_its_data_request_needs(app, client, plac
         )
         db.session.commit()
     calls = []
-    real = views._base_grid
+    real = clustering.base_grid
 
     def counted(filters):
-        calls.append((views.threading.current_thread().name, filters.as_args()))
+        calls.append((clustering.threading.current_thread().name, filters.as_args()))
         return real(filters)
 
-    monkeypatch.setattr(views, "_base_grid", counted)
+    monkeypatch.setattr(clustering, "base_grid", counted)
     assert client.get("/map?type=GY").status_code == 200
     response, data = _get(client, bbox=AREA, zoom=8, type="GY")
     assert response.status_code == 200 and data["total"] == 2

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert
 
-import portal.outfalls.map_views  # noqa: F401  (adds /map before any app registers the bp)
 from portal.extensions import db
 from portal.outfalls.models import CategoryL1, Outfall, WaterKind
 from tests import factories as f
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 def _integrate(app):
     """What create_app will do once integrated; harmless afterwards."""
     from portal.api import bp
-    from portal.api.views import clear_grid_cache
+    from portal.outfalls.clustering import clear_grid_cache
 
     if "api" not in app.blueprints:
         app.register_blueprint(bp)

@@ -4,8 +4,9 @@ import pytest
 
 from portal import create_app
 from portal.extensions import db
-from portal.search import EXTENSION_KEY, index
 from portal.search import init_app as init_search
+from portal.search import lifecycle
+from portal.search.hooks import EXTENSION_KEY
 from tests.conftest import ON_POSTGRES, _truncate_all, make_config, seed_reference_data
 
 
@@ -23,8 +24,8 @@ def app(tmp_path, _postgres_schema):
             db.create_all()
         seed_reference_data()
     yield app
-    index.wait_for_rebuilds(120)
-    index.reset()
+    lifecycle.wait_for_rebuilds(120)
+    lifecycle.reset()
     with app.app_context():
         if ON_POSTGRES:
             db.session.remove()

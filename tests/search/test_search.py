@@ -8,9 +8,10 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.geo.models import WaterBodyKind
 from portal.outfalls.models import CategoryL1, Outfall, WaterKind
-from portal.search import index
+from portal.search import documents, lifecycle, planner
 from portal.search.analysis import chinese_analyzer, pinyin_keywords
 from portal.search.cli import reindex_command
+from portal.search.highlight import highlight
 from tests import factories as f
 
 NAME = "钦州市钦南区钦江1#排污口"
@@ -73,12 +74,12 @@ def outfalls(seed):
 
 def _rebuild(app):
     with app.app_context():
-        return index.rebuild(db.session, app.config["SEARCH_INDEX_DIR"])
+        return lifecycle.rebuild(db.session, app.config["SEARCH_INDEX_DIR"])
 
 
 def _search(app, q, **kw):
     with app.app_context():
-        return index.query(q, **kw)
+        return planner.query(q, **kw)
 
 
 def _codes(app, page):
@@ -109,7 +110,7 @@ def test_local_code_ranks_first(app, outfalls):
 
 def test_filter_combines_with_query(client, app, outfalls):
     _rebuild(app)
-    page = _search(app, "排污口", filters=index.SearchFilters(kind="sea"))
+    page = _search(app, "排污口", filters=planner.SearchFilters(kind="sea"))
     assert _codes(app, page) == [outfalls["b"]]
     html = client.get("/search?q=排污口&type=GY").get_data(as_text=True)
     assert outfalls["a"] in html and outfalls["b"] not in html
@@ -186,14 +187,14 @@ def test_reindex_in_several_processes(app, outfalls):
     result = app.test_cli_runner().invoke(reindex_command, ["--procs", "2"])
     assert result.exit_code == 0, result.output
     assert "Indexed 3 outfalls" in result.output and "(2 processes)" in result.output
-    index.reset()
+    lifecycle.reset()
     from whoosh import index as whoosh_index
 
     ix = whoosh_index.open_dir(app.config["SEARCH_INDEX_DIR"])
     with ix.reader() as reader:
         assert reader.doc_count() == 3
     assert _codes(app, _search(app, "钦江"))[0] == outfalls["a"]
-    sea = _search(app, "排污口", filters=index.SearchFilters(kind="sea"))
+    sea = _search(app, "排污口", filters=planner.SearchFilters(kind="sea"))
     assert _codes(app, sea) == [outfalls["b"]]
 
 
@@ -202,7 +203,7 @@ def test_missing_index_is_rebuilt(client, app, outfalls):
 
     _rebuild(app)
     assert _search(app, "钦江").total
-    index.reset()
+    lifecycle.reset()
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     en = {"Accept-Language": "en"}
     # The request does not wait minutes for a rebuild: the database answers meanwhile.
@@ -212,7 +213,7 @@ def test_missing_index_is_rebuilt(client, app, outfalls):
     assert outfalls["a"] in html and REBUILDING in html
     assert "<mark>钦江</mark>" in html
     assert response.cache_control.no_store and not response.cache_control.public
-    index.wait_for_rebuilds(60)
+    lifecycle.wait_for_rebuilds(60)
     response = client.get("/search?q=qinjiang", headers=en)  # pinyin: only the index has it
     html = response.get_data(as_text=True)
     assert outfalls["a"] in html and REBUILDING not in html
@@ -224,11 +225,11 @@ def test_fallback_search_filters_and_finds_codes(client, app, outfalls):
 
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     with app.test_request_context():
-        page = index.query("排污口", filters=index.SearchFilters(kind="sea"))
+        page = planner.query("排污口", filters=planner.SearchFilters(kind="sea"))
         assert page.degraded and _codes(app, page) == [outfalls["b"]]
-        page = index.query("LS-007")
+        page = planner.query("LS-007")
         assert _codes(app, page) == [outfalls["c"]]
-        assert index.query("排污口", per_page=2).has_next
+        assert planner.query("排污口", per_page=2).has_next
 
 
 def test_changes_during_a_rebuild_reach_the_new_index(client, app, outfalls, monkeypatch):
@@ -236,7 +237,7 @@ def test_changes_during_a_rebuild_reach_the_new_index(client, app, outfalls, mon
     import threading
 
     read_all, go_on = threading.Event(), threading.Event()
-    real_docs = index._docs
+    real_docs = documents.outfall_docs
 
     def slow_docs(session, ids=None):
         yield from real_docs(session, ids)
@@ -244,8 +245,8 @@ def test_changes_during_a_rebuild_reach_the_new_index(client, app, outfalls, mon
             read_all.set()
             assert go_on.wait(30)
 
-    monkeypatch.setattr(index, "_docs", slow_docs)
-    index.reset()
+    monkeypatch.setattr(documents, "outfall_docs", slow_docs)
+    lifecycle.reset()
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     response = client.get("/search?q=钦江")  # no index: starts the rebuild
     assert response.status_code == 200
@@ -255,10 +256,10 @@ def test_changes_during_a_rebuild_reach_the_new_index(client, app, outfalls, mon
         o.name = "灵山县旧州镇排污口"
         db.session.commit()  # the index is unavailable: the change is kept for later
     go_on.set()
-    index.wait_for_rebuilds(60)
+    lifecycle.wait_for_rebuilds(60)
     with app.test_request_context():
-        assert _codes(app, index.query("旧州")) == [outfalls["c"]]
-        assert not index.query("旧州").degraded
+        assert _codes(app, planner.query("旧州")) == [outfalls["c"]]
+        assert not planner.query("旧州").degraded
 
 
 def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
@@ -266,7 +267,7 @@ def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
     from whoosh.fields import ID, TEXT, Schema
 
     directory = app.config["SEARCH_INDEX_DIR"]
-    index.reset()
+    lifecycle.reset()
     os.makedirs(directory, exist_ok=True)
     old = whoosh_index.create_in(directory, Schema(id=ID(stored=True), name=TEXT(stored=True)))
     with old.writer() as writer:
@@ -274,14 +275,14 @@ def test_index_of_an_earlier_version_is_rebuilt(client, app, outfalls):
     response = client.get("/search?q=钦江")
     assert response.status_code == 200
     assert outfalls["a"] in response.get_data(as_text=True)
-    index.wait_for_rebuilds(60)
+    lifecycle.wait_for_rebuilds(60)
     assert "all" in whoosh_index.open_dir(directory).schema.names()
 
 
 @pytest.mark.parametrize("victim", ["toc", "segment"])
 def test_corrupt_index_is_rebuilt(client, app, outfalls, victim):
     _rebuild(app)
-    index.reset()
+    lifecycle.reset()
     directory = app.config["SEARCH_INDEX_DIR"]
     for name in os.listdir(directory):
         if (victim == "toc") == name.endswith(".toc"):
@@ -290,9 +291,9 @@ def test_corrupt_index_is_rebuilt(client, app, outfalls, victim):
     response = client.get("/search?q=钦江")
     assert response.status_code == 200
     assert outfalls["a"] in response.get_data(as_text=True)
-    index.wait_for_rebuilds(60)
+    lifecycle.wait_for_rebuilds(60)
     with app.test_request_context():
-        page = index.query("钦江")
+        page = planner.query("钦江")
         assert not page.degraded and outfalls["a"] in _codes(app, page)
 
 
@@ -339,37 +340,37 @@ def test_paging(client, app, seed):
 
 
 def test_estimated_totals_page_forward_only():
-    page = index.SearchPage([], total=5000, page=3, per_page=20, exact=False)
+    page = planner.SearchPage([], total=5000, page=3, per_page=20, exact=False)
     assert page.pages == 4 and page.has_next and page.has_prev
-    assert index.SearchPage([], total=45, page=3, per_page=20).has_next is False
+    assert planner.SearchPage([], total=45, page=3, per_page=20).has_next is False
 
 
 def test_filter_matching_nothing_returns_nothing(app, outfalls):
     _rebuild(app)
-    page = _search(app, "排污口", filters=index.SearchFilters(type="JZ"))
+    page = _search(app, "排污口", filters=planner.SearchFilters(type="JZ"))
     assert page.total == 0 and page.items == []
 
 
 def test_highlight_marks_words_characters_and_pinyin():
     stored = {"name": "钦州市钦南区钦江1#排污口", "water": "钦江", "address": "沙埠镇"}
-    marks = index.highlight(stored, ["排污口"])
+    marks = highlight(stored, ["排污口"])
     assert str(marks["name"]) == "钦州市钦南区钦江1#<mark>排污口</mark>"
     assert "water" not in marks  # nothing to mark there
     # A word matched character by character (jieba cut the documents otherwise).
-    marks = index.highlight(stored, ["南江"], split={"南江"})
+    marks = highlight(stored, ["南江"], split={"南江"})
     assert str(marks["name"]) == "钦州市钦<mark>南</mark>区钦<mark>江</mark>1#排污口"
     # Spaced pinyin marks what the joined key spells, not every 钦.
-    marks = index.highlight(stored, ["qin", "jiang"])
+    marks = highlight(stored, ["qin", "jiang"])
     assert str(marks["name"]) == "钦州市钦南区<mark>钦江</mark>1#排污口"
     assert str(marks["water"]) == "<mark>钦江</mark>"
     # Full-width and upper-case text still lines up with the lower-cased query.
-    marks = index.highlight({"name": "ＬＳ-007 排污口"}, ["ls"])
+    marks = highlight({"name": "ＬＳ-007 排污口"}, ["ls"])
     assert str(marks["name"]) == "<mark>ＬＳ</mark>-007 排污口"
 
 
 def test_estimated_totals_read_as_about(client, app, monkeypatch):
-    page = index.SearchPage([], total=21293, page=1, per_page=20, words=["钦江"], exact=False)
-    monkeypatch.setattr(index, "query", lambda *a, **kw: page)
+    page = planner.SearchPage([], total=21293, page=1, per_page=20, words=["钦江"], exact=False)
+    monkeypatch.setattr(planner, "query", lambda *a, **kw: page)
     html = client.get("/search?q=钦江", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "About 21,293 outfalls" in html and "Page 1 of" not in html
     html = client.get("/search?q=钦江", headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -389,6 +390,6 @@ def test_small_registries_count_exactly_large_ones_estimate(app, seed, monkeypat
     _rebuild(app)
     page = _search(app, "钦江", per_page=10)
     assert page.exact and page.total == 25 and page.pages == 3
-    monkeypatch.setattr(index, "EXACT_COUNT_UP_TO", 10)
+    monkeypatch.setattr(planner, "EXACT_COUNT_UP_TO", 10)
     page = _search(app, "钦江", per_page=10)
     assert not page.exact and page.total >= 11 and page.has_next

@@ -1,15 +1,15 @@
-"""The map API's pure helpers: no Flask, no database."""
+"""The map grid's pure helpers: no Flask, no database."""
 
 import math
 
 import pytest
 
-from portal.api import geo
+from portal.outfalls import grid
 
 
 @pytest.mark.parametrize("raw", ["0", "7", "20", " 11 "])
 def test_parse_zoom_accepts_whole_numbers_in_range(raw):
-    assert geo.parse_zoom(raw) == int(raw)
+    assert grid.parse_zoom(raw) == int(raw)
 
 
 @pytest.mark.parametrize(
@@ -26,14 +26,14 @@ def test_parse_zoom_accepts_whole_numbers_in_range(raw):
     ],
 )
 def test_parse_zoom_rejects(raw, reason):
-    with pytest.raises(geo.GeoError) as info:
-        geo.parse_zoom(raw)
+    with pytest.raises(grid.GeoError) as info:
+        grid.parse_zoom(raw)
     assert info.value.reason == reason
 
 
 def test_parse_bbox():
-    assert geo.parse_bbox("108.5,21.9,108.7,22.1") == geo.BBox(108.5, 21.9, 108.7, 22.1)
-    assert geo.parse_bbox("-180,-90,180,90") == geo.BBox(-180, -90, 180, 90)
+    assert grid.parse_bbox("108.5,21.9,108.7,22.1") == grid.BBox(108.5, 21.9, 108.7, 22.1)
+    assert grid.parse_bbox("-180,-90,180,90") == grid.BBox(-180, -90, 180, 90)
 
 
 @pytest.mark.parametrize(
@@ -55,25 +55,25 @@ def test_parse_bbox():
     ],
 )
 def test_parse_bbox_rejects(raw, reason):
-    with pytest.raises(geo.GeoError) as info:
-        geo.parse_bbox(raw)
+    with pytest.raises(grid.GeoError) as info:
+        grid.parse_bbox(raw)
     assert info.value.reason == reason
 
 
 def test_cell_size_halves_with_each_zoom_and_nests():
-    for zoom in range(geo.MAX_ZOOM):
-        assert geo.cell_size(zoom + 1) == geo.cell_size(zoom) / 2
+    for zoom in range(grid.MAX_ZOOM):
+        assert grid.cell_size(zoom + 1) == grid.cell_size(zoom) / 2
     # A cell is CELL_PX screen pixels wide: a 1920 × 1080 screen holds a few hundred at most.
-    for zoom in range(geo.MAX_ZOOM + 1):
+    for zoom in range(grid.MAX_ZOOM + 1):
         px_per_degree = 256 * 2**zoom / 360
-        assert geo.cell_size(zoom) * px_per_degree == pytest.approx(geo.CELL_PX)
-    assert math.ceil(1920 / geo.CELL_PX + 1) * math.ceil(1080 / geo.CELL_PX + 1) < 400
+        assert grid.cell_size(zoom) * px_per_degree == pytest.approx(grid.CELL_PX)
+    assert math.ceil(1920 / grid.CELL_PX + 1) * math.ceil(1080 / grid.CELL_PX + 1) < 400
 
 
 def test_snap_grows_to_whole_cells_and_counts_them():
-    bbox = geo.BBox(108.51, 21.91, 108.69, 22.09)
-    snapped, cells = geo.snap(bbox, 11)
-    size = geo.cell_size(11)
+    bbox = grid.BBox(108.51, 21.91, 108.69, 22.09)
+    snapped, cells = grid.snap(bbox, 11)
+    size = grid.cell_size(11)
     assert snapped.west <= bbox.west < snapped.west + size
     assert snapped.east - size < bbox.east <= snapped.east
     assert snapped.south <= bbox.south and snapped.north >= bbox.north
@@ -83,20 +83,20 @@ def test_snap_grows_to_whole_cells_and_counts_them():
     rows = round((snapped.north - snapped.south) / size)
     assert cells == rows * cols
     # Small pans inside the same cells give the same snapped box (same URL, cache hit).
-    assert geo.snap(geo.BBox(108.512, 21.912, 108.688, 22.088), 11)[0] == snapped
+    assert grid.snap(grid.BBox(108.512, 21.912, 108.688, 22.088), 11)[0] == snapped
 
 
 def test_snap_clamps_to_the_world():
-    snapped, cells = geo.snap(geo.BBox(-180, -90, 180, 90), 0)
-    assert snapped == geo.BBox(-180, -90, 180, 90)
+    snapped, cells = grid.snap(grid.BBox(-180, -90, 180, 90), 0)
+    assert snapped == grid.BBox(-180, -90, 180, 90)
     assert cells <= 12
 
 
 def test_check_area_refuses_a_huge_area_at_a_high_zoom():
-    assert geo.check_area(geo.BBox(108, 21, 109, 22), 9)[1] <= geo.MAX_CELLS
-    with pytest.raises(geo.GeoError) as info:
-        geo.check_area(geo.BBox(104, 20, 112, 27), 15)
+    assert grid.check_area(grid.BBox(108, 21, 109, 22), 9)[1] <= grid.MAX_CELLS
+    with pytest.raises(grid.GeoError) as info:
+        grid.check_area(grid.BBox(104, 20, 112, 27), 15)
     assert info.value.reason == "bbox_too_large"
     # The whole world is fine at zoom 0..3.
     for zoom in range(4):
-        geo.check_area(geo.BBox(-180, -90, 180, 90), zoom)
+        grid.check_area(grid.BBox(-180, -90, 180, 90), zoom)

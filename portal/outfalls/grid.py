@@ -1,6 +1,7 @@
-"""Pure helpers of the map API: bounding boxes, zoom levels and the clustering grid.
+"""Pure helpers of the map: bounding boxes, zoom levels and the clustering grid.
 
-No Flask here: the view turns a `GeoError.reason` into a translated message.
+No Flask and no database here (clustering.py queries by this grid); the API view turns
+a `GeoError.reason` into a translated message.
 
 The grid is global and aligned on (-90, -180): cell (row, col) covers
 lat [-90 + row*size, -90 + (row+1)*size) and lon [-180 + col*size, -180 + (col+1)*size).

@@ -285,10 +285,16 @@ class Support(db.Model):
     """ "This affects me too" from another citizen, instead of a duplicate complaint."""
 
     __tablename__ = "complaint_supports"
-    __table_args__ = (UniqueConstraint("complaint_id", "fingerprint"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "fingerprint"),
+        Index("ix_complaint_supports_complaint_address_day", "complaint_id", "address_day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
-    # Salted hash of IP and user agent: one "me too" per browser, no address kept.
+    # Salted hash of the browser's session id: one "me too" per browser session.
     fingerprint: Mapped[str] = mapped_column(String(64))
+    # Salted hash of the address and the day: one per address per case per day, whatever
+    # User-Agent or cookies it sends. No address is kept.
+    address_day: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..core.clock import local_date
 from ..core.geo import box_around, distance_m
 from ..extensions import db
 from .events import append_event
@@ -59,17 +60,28 @@ def nearby_open(
     return found[:limit]
 
 
-def add_support(complaint: Complaint, fingerprint: str, now: datetime, secret: str) -> bool:
-    """Count one "this affects me too" per browser; False if it was already counted."""
-    digest = salted(fingerprint, secret)
+def add_support(
+    complaint: Complaint, browser_id: str, address: str, now: datetime, secret: str
+) -> bool:
+    """Count one "this affects me too" per browser session and per address per case per
+    day; False if either was already counted."""
+    browser = salted(f"browser|{browser_id}", secret)
+    address_day = salted(f"address|{address}|{local_date(now).isoformat()}", secret)
     exists = db.session.scalar(
         select(func.count())
         .select_from(Support)
-        .where(Support.complaint_id == complaint.id, Support.fingerprint == digest)
+        .where(
+            Support.complaint_id == complaint.id,
+            or_(Support.fingerprint == browser, Support.address_day == address_day),
+        )
     )
     if exists or not complaint.is_open:
         return False
-    db.session.add(Support(complaint_id=complaint.id, fingerprint=digest, created_at=now))
+    db.session.add(
+        Support(
+            complaint_id=complaint.id, fingerprint=browser, address_day=address_day, created_at=now
+        )
+    )
     complaint.supporters = (complaint.supporters or 0) + 1
     append_event(complaint, EventKind.supported, now, actor_kind=ActorKind.system, public=True)
     return True

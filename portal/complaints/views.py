@@ -1,5 +1,7 @@
 """Citizen complaint pages: report, track privately, look up, public summaries."""
 
+import secrets
+
 from flask import (
     Blueprint,
     abort,
@@ -11,6 +13,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -18,6 +21,7 @@ from flask_babel import gettext as _
 
 from ..core.clock import utcnow
 from ..core.errors import UserError
+from ..core.geo import parse_point
 from ..core.storage import FileStore
 from ..extensions import db, limiter
 from ..formflow import run_form, show_error
@@ -29,6 +33,8 @@ from .models import Complaint, ComplaintPhoto
 from .uploads import commit_then_publish, configured_limits, configured_stores, read_photos
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+
+SUPPORT_SESSION_KEY = "supporter"
 
 
 def _limit(setting: str):
@@ -112,16 +118,16 @@ def new_complaint():
 def nearby():
     """Open complaints near a point or at an outfall, for the form's "before you report"."""
     try:
-        lat = float(request.args["lat"]) if request.args.get("lat") else None
-        lon = float(request.args["lon"]) if request.args.get("lon") else None
+        point = parse_point(request.args.get("lat"), request.args.get("lon"))
         outfall = intake.find_outfall(request.args.get("outfall"))
     except (ValueError, UserError):
         return jsonify(error=_("Give a valid point or outfall code.")), 400
-    if (lat is None) != (lon is None) or (lat is None and outfall is None):
+    if point is None and outfall is None:
         return jsonify(error=_("Give a valid point or outfall code.")), 400
+    lat, lon = point if point else (outfall.lat, outfall.lon)
     items = public.nearby_open(
-        lat if lat is not None else outfall.lat,
-        lon if lon is not None else outfall.lon,
+        lat,
+        lon,
         outfall.id if outfall else None,
         utcnow(),
         radius_m=current_app.config["NEARBY_RADIUS_M"],
@@ -317,8 +323,11 @@ def support(tracking_no: str):
     form = SupportForm()
     if not form.validate():
         abort(400)
-    fingerprint = f"{request.remote_addr}|{request.user_agent.string}"
-    if public.add_support(complaint, fingerprint, utcnow(), current_app.config["SECRET_KEY"]):
+    # A random id in this browser's session cookie: changing the User-Agent is no new voice.
+    browser_id = session.setdefault(SUPPORT_SESSION_KEY, secrets.token_hex(16))
+    if public.add_support(
+        complaint, browser_id, request.remote_addr or "", utcnow(), current_app.config["SECRET_KEY"]
+    ):
         db.session.commit()
         flash(_("Thank you: your voice was added to this report."), "success")
     else:

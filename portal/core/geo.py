@@ -28,3 +28,20 @@ def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
     dlat = radius_m / M_PER_DEG_LAT
     dlon = radius_m / (M_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def parse_point(lat_text: str | None, lon_text: str | None) -> tuple[float, float] | None:
+    """A WGS84 point from two query values; None when both are empty.
+
+    Raises:
+        ValueError: one is missing, or either is not a finite number in range
+            (``inf``, ``nan`` and ``1e309`` included).
+    """
+    if not lat_text and not lon_text:
+        return None
+    if not lat_text or not lon_text or len(lat_text) > 32 or len(lon_text) > 32:
+        raise ValueError("incomplete or oversized point")
+    lat, lon = float(lat_text), float(lon_text)
+    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
+        raise ValueError("not a point on Earth")
+    return lat, lon

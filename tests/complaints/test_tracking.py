@@ -206,6 +206,18 @@ def test_affects_me_too_counts_once_per_browser(app, client):
         assert db.session.scalars(select(Complaint.supporters)).one() == 2
 
 
+def test_affects_me_too_counts_one_address_once_a_day_whatever_its_user_agent(app, client):
+    _t, number = _submit(client)
+    for i in range(5):  # new browsers (no cookie), new User-Agents, one address
+        app.test_client().post(
+            f"/complaints/{number}/support",
+            headers={"User-Agent": f"Browser/{i}"},
+            environ_base={"REMOTE_ADDR": "10.2.2.2"},
+        )
+    with app.app_context():
+        assert db.session.scalars(select(Complaint.supporters)).one() == 1
+
+
 @pytest.mark.parametrize("typed", ["ts-{y}-{n}", "TS{y}{n}", "ｔｓ－{y}－{n}"])
 def test_tracking_numbers_typed_loosely_find_the_public_page(client, typed):
     _t, number = _submit(client)

@@ -69,10 +69,11 @@ portal_group.add_command(demo_accounts_command, "demo-accounts")
     "--older-than", default=3600, show_default=True, help="Seconds; younger files may be in flight."
 )
 def cleanup_files_command(older_than: int):
-    """Publish photo files of committed reports left staged by a crash; delete orphans."""
-    from .complaints import uploads
+    """Publish files of committed rows left staged by a crash (at once); delete files no row
+    refers to once older than --older-than."""
+    from . import files
 
-    result = uploads.cleanup_files(uploads.configured_stores(), older_than=older_than)
+    result = files.cleanup(older_than=older_than)
     click.echo(f"Files: {result['published']} published, {result['deleted']} deleted.")
 
 

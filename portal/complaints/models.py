@@ -7,6 +7,7 @@ from typing import Optional
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from .. import files
 from ..agencies.models import Department
 from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
@@ -198,8 +199,8 @@ class ComplaintPhoto(db.Model):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     # Set when a photo was added later as extra information (an event), else None.
     event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("complaint_events.id"))
-    public_sha256: Mapped[str] = mapped_column(String(64))
-    thumb_sha256: Mapped[str] = mapped_column(String(64))
+    public_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    thumb_sha256: Mapped[str] = mapped_column(String(64), index=True)
     original_sha256: Mapped[str] = mapped_column(String(64), index=True)
     original_size: Mapped[int] = mapped_column(Integer)
     original_format: Mapped[str] = mapped_column(String(8))
@@ -298,3 +299,8 @@ class Support(db.Model):
     # User-Agent or cookies it sends. No address is kept.
     address_day: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Files these rows keep: public copies and thumbnails, and the originals kept as evidence.
+files.register("UPLOAD_DIR", ComplaintPhoto.public_sha256, ComplaintPhoto.thumb_sha256)
+files.register("EVIDENCE_DIR", ComplaintPhoto.original_sha256)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from ..core.errors import UserError
 from ..core.storage import FileStore, StagedFile
@@ -185,29 +184,3 @@ def commit_then_publish(staged: list[Staged]) -> bool:
         return False
     publish(staged)
     return True
-
-
-def cleanup_files(stores: Stores, older_than: float = 3600) -> dict:
-    """Publish staged files the database refers to and delete orphans (cron)."""
-
-    def public_referenced(sha: str) -> bool:
-        return bool(
-            db.session.scalar(
-                select(func.count())
-                .select_from(ComplaintPhoto)
-                .where((ComplaintPhoto.public_sha256 == sha) | (ComplaintPhoto.thumb_sha256 == sha))
-            )
-        )
-
-    def evidence_referenced(sha: str) -> bool:
-        return bool(
-            db.session.scalar(
-                select(func.count())
-                .select_from(ComplaintPhoto)
-                .where(ComplaintPhoto.original_sha256 == sha)
-            )
-        )
-
-    public = stores.public.cleanup(public_referenced, older_than)
-    evidence = stores.evidence.cleanup(evidence_referenced, older_than)
-    return {key: public[key] + evidence[key] for key in public}

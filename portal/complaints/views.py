@@ -241,8 +241,8 @@ def _send_photo(photo: ComplaintPhoto, kind: str, private: bool):
     if kind not in ("photo", "thumb"):
         abort(404)
     sha = photo.public_sha256 if kind == "photo" else photo.thumb_sha256
-    path = FileStore(current_app.config["UPLOAD_DIR"]).path(sha)
-    if not path.exists():
+    path = FileStore(current_app.config["UPLOAD_DIR"]).resolve(sha)
+    if path is None:
         abort(404)
     response = send_file(path, mimetype="image/jpeg", etag=sha, max_age=3600)
     if private:

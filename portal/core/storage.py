@@ -51,13 +51,16 @@ class FileStore:
         return Path(tmp)
 
     def put(self, data: bytes) -> str:
-        """Store bytes atomically and return their SHA-256 hex digest."""
+        """Store bytes atomically and return their SHA-256 hex digest.
+
+        The file is (re)written even when it exists: its fresh modification time keeps
+        `cleanup` from removing it while the transaction that refers to it is still open.
+        """
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
-            # Temporary name in the same directory, then rename: a crash never leaves a
-            # half-written file under a real digest.
-            os.replace(self._write_temp(target.parent, ".tmp-", data), target)
+        # Temporary name in the same directory, then rename: a crash never leaves a
+        # half-written file under a real digest.
+        os.replace(self._write_temp(target.parent, ".tmp-", data), target)
         return digest
 
     def stage(self, data: bytes) -> StagedFile:
@@ -68,12 +71,29 @@ class FileStore:
         return StagedFile(digest, self._write_temp(target.parent, prefix, data))
 
     def publish(self, staged: StagedFile) -> None:
-        """Make a staged file visible under its digest (idempotent)."""
-        target = self.path(staged.sha256)
+        """Make a staged file visible under its digest (idempotent).
+
+        Always a rename, even over an existing copy of the same bytes: a concurrent
+        `cleanup` removing that old copy can then never lose the file.
+        """
+        try:
+            os.replace(staged.path, self.path(staged.sha256))
+        except FileNotFoundError:
+            if not self.exists(staged.sha256):
+                raise
+
+    def resolve(self, sha256: str) -> Path | None:
+        """The file's path, publishing a staged copy left by a crash after its commit.
+
+        Only call this for a digest a committed row refers to.
+        """
+        target = self.path(sha256)
         if target.exists():
-            staged.path.unlink(missing_ok=True)
-        else:
-            os.replace(staged.path, target)
+            return target
+        for staged in sorted(target.parent.glob(f"{STAGED_PREFIX}{sha256}-*")):
+            self.publish(StagedFile(sha256, staged))
+            return target if target.exists() else None
+        return None
 
     def discard(self, staged: Iterable[StagedFile]) -> None:
         """Remove staged files whose transaction did not commit."""
@@ -83,28 +103,51 @@ class FileStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
 
-    def cleanup(self, is_referenced: Callable[[str], bool], older_than: float = 3600) -> dict:
-        """Publish staged files the database refers to and delete the rest once stale.
+    def cleanup(self, referenced: Callable[[set[str]], set[str]], older_than: float = 3600) -> dict:
+        """Publish staged files the database refers to; delete what nothing refers to.
 
-        Only files older than `older_than` seconds are touched, so submissions in
-        flight are left alone.
+        `referenced(digests)` returns those of `digests` that committed rows refer to. A
+        referenced staged file is published whatever its age (its row is committed, its
+        public copy must not 404). Unreferenced files, staged or published, are deleted
+        only once older than `older_than` seconds: younger ones may belong to a transaction
+        still in flight (`put` and `publish` refresh the time of what they write).
         """
         published = deleted = 0
-        cutoff = time.time() - older_than
         if not self.root.exists():
             return {"published": 0, "deleted": 0}
-        for path in self.root.glob(f"*/{STAGED_PREFIX}*"):
-            if path.stat().st_mtime > cutoff:
-                continue
-            digest = path.name[len(STAGED_PREFIX) :][:64]
-            if is_referenced(digest):
-                self.publish(StagedFile(digest, path))
-                published += 1
-            else:
-                path.unlink(missing_ok=True)
-                deleted += 1
-        for path in self.root.glob("*/.tmp-*"):
-            if path.stat().st_mtime <= cutoff:
-                path.unlink(missing_ok=True)
-                deleted += 1
+        cutoff = time.time() - older_than
+        for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            files = [p for p in directory.iterdir() if p.is_file()]
+            digests = {self._digest_of(p) for p in files} - {None}
+            keep = referenced(digests) if digests else set()
+            for path in files:
+                digest = self._digest_of(path)
+                if digest is None:
+                    continue  # not ours
+                if path.name.startswith(STAGED_PREFIX) and digest in keep:
+                    self.publish(StagedFile(digest, path))
+                    published += 1
+                elif digest not in keep and _mtime(path) <= cutoff:
+                    path.unlink(missing_ok=True)
+                    deleted += 1
         return {"published": published, "deleted": deleted}
+
+    @staticmethod
+    def _digest_of(path: Path) -> str | None:
+        """The digest a stored, staged or temporary file is named after (None: unknown)."""
+        name = path.name
+        if name.startswith(STAGED_PREFIX):
+            name = name[len(STAGED_PREFIX) :]
+        elif name.startswith(".tmp-"):
+            return ""  # a half-written put(): never referenced, removed once stale
+        name = name[:64]
+        if len(name) == 64 and all(c in "0123456789abcdef" for c in name):
+            return name
+        return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")  # gone meanwhile: nothing to delete

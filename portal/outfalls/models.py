@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from stdnum.cn import uscc
 
+from .. import files
 from ..agencies.models import Department
 from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
@@ -425,3 +426,7 @@ class MonitoringRecord(db.Model):
     other: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     outfall: Mapped[Outfall] = relationship()
+
+
+# Files these rows keep: the published PDF documents of approvals.
+files.register("UPLOAD_DIR", ApprovalDocument.sha256)

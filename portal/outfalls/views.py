@@ -259,7 +259,7 @@ def document(doc_id: int, filename: str):
         abort(404)
     if filename != doc.filename:
         return redirect(url_for("outfalls.document", doc_id=doc.id, filename=doc.filename), 301)
-    path = FileStore(current_app.config["UPLOAD_DIR"]).path(doc.sha256)
-    if not path.exists():
+    path = FileStore(current_app.config["UPLOAD_DIR"]).resolve(doc.sha256)
+    if path is None:
         abort(404)
     return send_file(path, mimetype=doc.content_type, download_name=doc.filename, etag=doc.sha256)

@@ -359,7 +359,11 @@ def test_a_forged_host_header_never_reaches_the_departments_mail(app, client, wo
     app.config["PUBLIC_BASE_URL"] = None  # as in development: still never the request's host
     r = client.post(
         "/complaints/new",
-        data={"category": "illegal_discharge", "description": "暗管", "outfall": world.outfall_code},
+        data={
+            "category": "illegal_discharge",
+            "description": "暗管",
+            "outfall": world.outfall_code,
+        },
         headers={"Host": "evil.example"},
     )
     assert r.status_code == 303

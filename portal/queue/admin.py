@@ -12,15 +12,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.auth import role_required
 from ..agencies.models import Department, Role
-from ..complaints import deadlines
 from ..complaints.models import Complaint, ComplaintCategory
-from ..complaints.routing import NoRouteError, Route, choose_route
 from ..core.clock import local_today, utcnow
 from ..core.workdays import WorkingCalendar
 from ..extensions import db
 from ..geo.models import Region, RegionLevel
 from ..i18n import localname
-from . import services
+from . import deadlines, services
 from .admin_forms import (
     CalendarDayForm,
     CalendarYearForm,
@@ -31,6 +29,7 @@ from .admin_forms import (
     TemplateForm,
 )
 from .models import CalendarOverride, CalendarYear, ResponseTemplate, RoutingRule
+from .routing import NoRouteError, Route, choose_route
 from .views import bp
 
 # How far ahead the holidays page looks for years nobody has entered: a 15-working-day

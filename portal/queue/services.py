@@ -15,7 +15,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Department, Role, StaffMember
-from ..complaints import deadlines
 from ..complaints.models import (
     ActorKind,
     Complaint,
@@ -24,14 +23,13 @@ from ..complaints.models import (
     ComplaintStatus,
     Reporter,
 )
-from ..complaints.routing import NoRouteError, Rule, choose_route
 from ..complaints.services import append_event
 from ..core.workdays import CalendarYearUnknown, WorkingCalendar
 from ..extensions import db
 from ..geo.models import Region
 from ..notify import services as notify
 from ..urls import public_url
-from . import states
+from . import deadlines, states
 from .models import (
     CalendarOverride,
     CalendarYear,
@@ -40,6 +38,7 @@ from .models import (
     RoutingRule,
     case_assisting,
 )
+from .routing import NoRouteError, Rule, choose_route
 
 S = ComplaintStatus
 A = states.Action

@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.agencies.models import Department
-from portal.complaints import deadlines
 from portal.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from portal.core.clock import utcnow
 from portal.extensions import db
-from portal.queue import admin, services
+from portal.queue import admin, deadlines, services
 from portal.queue.models import (
     CalendarOverride,
     CalendarYear,

@@ -2,7 +2,7 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from ..core.workdays import WorkingCalendar
 from ..extensions import db
 from ..geo.models import Region, RegionLevel
 from ..i18n import localname
-from . import deadlines, services
+from . import deadlines
 from .admin_forms import (
     CalendarDayForm,
     CalendarYearForm,
@@ -28,13 +28,12 @@ from .admin_forms import (
     RuleForm,
     TemplateForm,
 )
+from .calendar import CALENDAR_HORIZON, load_calendar, recompute_deadlines
 from .models import CalendarOverride, CalendarYear, ResponseTemplate, RoutingRule
+from .placement import region_chain, routing_rules
 from .routing import NoRouteError, Route, choose_route
 from .views import bp
 
-# How far ahead the holidays page looks for years nobody has entered: a 15-working-day
-# case plus a 30-day extension and pauses ends well within four months.
-CALENDAR_HORIZON = timedelta(days=120)
 # Cases recomputed per query after a calendar change (constant memory on a big queue).
 RECOMPUTE_BATCH = 200
 
@@ -150,10 +149,10 @@ def try_route(form: RouteTestForm) -> Route | None:
         region_id = _region_id(form.region_code.data)
         if region_id is None:
             raise LookupError(form.region_code.data)
-        chain = services._region_chain(region_id)
+        chain = region_chain(region_id)
     try:
         return choose_route(
-            services._rules(),
+            routing_rules(),
             category=form.category.data,
             outfall_type=form.outfall_type.data or None,
             region_chain=chain,
@@ -263,7 +262,7 @@ def recompute_open_deadlines(
     A deadline before `since` only counts days before it, so it cannot move; cases
     without a deadline are always retried, as the change may be the missing year.
     """
-    cal = services.load_calendar()
+    cal = load_calendar()
     start = deadlines.start_of_local_day(since)
     affected = or_(
         Complaint.complete_due_at.is_(None),
@@ -284,7 +283,7 @@ def recompute_open_deadlines(
             return report
         for complaint in cases:
             before = (complaint.accept_due_at, complaint.complete_due_at)
-            known = services.recompute_deadlines(complaint, cal, now)
+            known = recompute_deadlines(complaint, cal, now)
             if (complaint.accept_due_at, complaint.complete_due_at) != before:
                 report.updated += 1
                 if complaint.complete_due_at != before[1]:
@@ -334,7 +333,7 @@ def calendar_overview(today: date) -> dict:
         YearStatus(y, not library.unknown_years(date(y, 1, 1), date(y, 1, 1)), y in entered)
         for y in years
     ]
-    missing = services.load_calendar().unknown_years(today, today + CALENDAR_HORIZON)
+    missing = load_calendar().unknown_years(today, today + CALENDAR_HORIZON)
     overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day))
     by_year = [(y, list(rows)) for y, rows in itertools.groupby(overrides, lambda o: o.day.year)]
     undated = db.session.scalar(

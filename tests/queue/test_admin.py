@@ -10,7 +10,7 @@ from portal.agencies.models import Department
 from portal.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from portal.core.clock import utcnow
 from portal.extensions import db
-from portal.queue import admin, deadlines, services
+from portal.queue import admin, calendar, deadlines
 from portal.queue.models import (
     CalendarOverride,
     CalendarYear,
@@ -247,7 +247,7 @@ def _receive_at(app, case_id, received: datetime):
     with app.app_context():
         complaint = db.session.get(Complaint, case_id)
         complaint.created_at = received
-        services.recompute_deadlines(complaint, services.load_calendar(), utcnow())
+        calendar.recompute_deadlines(complaint, calendar.load_calendar(), utcnow())
         db.session.commit()
 
 
@@ -459,7 +459,7 @@ def _accept_day(app, case_id, workdays: int) -> date:
     """The acceptance day a case received when it was should have with `workdays`."""
     with app.app_context():
         received = db.session.get(Complaint, case_id).created_at
-        return services.load_calendar().add_workdays(deadlines.local_date(received), workdays)
+        return calendar.load_calendar().add_workdays(deadlines.local_date(received), workdays)
 
 
 def test_service_levels_of_a_category_apply_to_new_reports(app, world, sign_in, report):

@@ -1,12 +1,15 @@
-"""Where a case goes: routing a new report and the case's assisting departments.
+"""Where a case goes: routing a new report, the case's assisting departments, the rules.
 
-`routing.choose_route` decides (pure); this module feeds it the rows and stores its answer.
+`routing.choose_route` decides (pure); this module feeds it the rows and stores its
+answer. The coordinator's rules page edits, lists and tests the rules through here.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Department
 from ..complaints.models import ActorKind, Complaint
@@ -14,9 +17,10 @@ from ..complaints.services import append_event
 from ..extensions import db
 from ..geo.models import Region
 from .calendar import load_calendar, recompute_deadlines
+from .errors import QueueError
 from .models import RoutingRule, case_assisting
 from .notices import notify_department
-from .routing import NoRouteError, Rule, choose_route
+from .routing import NoRouteError, Route, Rule, choose_route, precedence
 
 # Regions climbed from a case's region towards the top; the tree is at most this deep.
 MAX_REGION_DEPTH = 8
@@ -111,3 +115,106 @@ def assisting_ids(complaint_id: int) -> set[int]:
             )
         )
     )
+
+
+# --- The coordinator's rules page --------------------------------------------------------
+
+
+def rule_regions(rules: list[RoutingRule]) -> dict[str, Region]:
+    """The regions the rules name, by code (one query)."""
+    codes = {r.region_code for r in rules if r.region_code}
+    if not codes:
+        return {}
+    return {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+
+
+def ranked_rules() -> tuple[list[RoutingRule], dict[str, Region]]:
+    """Every rule, most specific first (the order in which they win), and their regions."""
+    rows = list(
+        db.session.scalars(
+            select(RoutingRule).options(
+                joinedload(RoutingRule.lead_department), selectinload(RoutingRule.assisting)
+            )
+        )
+    )
+    regions = rule_regions(rows)
+
+    def depth(row: RoutingRule) -> int:
+        # The depth choose_route gives a match on this region: its chain to the top.
+        region = regions.get(row.region_code) if row.region_code else None
+        return len(region_chain(region.id)) if region else 0
+
+    return sorted(rows, key=lambda row: precedence(as_rule(row), depth(row)), reverse=True), regions
+
+
+@dataclass
+class RuleInput:
+    """A routing rule as the form gives it; None means any."""
+
+    category: str | None
+    outfall_type: str | None
+    region_code: str | None
+    lead_department_id: int
+    assisting: tuple[int, ...] = ()
+    note: str = ""
+
+
+def _region_id(code: str) -> int | None:
+    return db.session.scalar(select(Region.id).where(Region.code == code))
+
+
+def _is(column, value):
+    """column = value, where None matches NULL (a rule's "any")."""
+    return column.is_(None) if value is None else column == value
+
+
+def save_rule(rule: RoutingRule | None, data: RuleInput) -> RoutingRule:
+    """Create (rule None) or change a rule; the lead is never also one of its helpers.
+
+    Raises:
+        QueueError: an unknown region code (field region_code), or another rule already
+            covers exactly these facts (the whole form).
+    """
+    if data.region_code and _region_id(data.region_code) is None:
+        raise QueueError(_("Unknown region code."), field="region_code")
+    same = select(RoutingRule.id).where(
+        _is(RoutingRule.category_code, data.category),
+        _is(RoutingRule.outfall_type, data.outfall_type),
+        _is(RoutingRule.region_code, data.region_code),
+    )
+    if rule is not None:
+        same = same.where(RoutingRule.id != rule.id)
+    if db.session.scalar(same.limit(1)) is not None:
+        raise QueueError(_("Another rule already covers exactly this; edit it instead."))
+    if rule is None:
+        rule = RoutingRule()
+        db.session.add(rule)
+    rule.category_code = data.category
+    rule.outfall_type = data.outfall_type
+    rule.region_code = data.region_code
+    rule.lead_department_id = data.lead_department_id
+    rule.note = data.note
+    wanted = set(data.assisting) - {rule.lead_department_id}
+    rule.assisting = [d for d in departments() if d.id in wanted]
+    db.session.flush()
+    return rule
+
+
+def try_route(category: str, outfall_type: str | None, region_code: str | None) -> Route | None:
+    """The route a report with these facts would take; None means triage.
+
+    Raises:
+        QueueError: the region code is not in the regions table (field region_code).
+    """
+    chain: list[str] = []
+    if region_code:
+        region_id = _region_id(region_code)
+        if region_id is None:
+            raise QueueError(_("Unknown region code."), field="region_code")
+        chain = region_chain(region_id)
+    try:
+        return choose_route(
+            routing_rules(), category=category, outfall_type=outfall_type, region_chain=chain
+        )
+    except NoRouteError:
+        return None

@@ -26,15 +26,17 @@ from . import access, actions, extension_requests, queries
 from .calendar import calendar_gaps
 from .errors import QueueError
 from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
-from .models import ExtensionRequest, ResponseTemplate
+from .models import ExtensionRequest
 from .placement import assisting_ids, departments
+from .settings import templates_for
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 bp.before_request(staff_required)
 
 
 @bp.after_request
-def _no_store(response):
+def no_store(response):
+    """Keep staff pages (these and queue_admin's) out of shared caches and referrers."""
     # Case data and reporter identities must not linger in shared caches or history.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -112,12 +114,6 @@ def _render_case(
     action_form.department_id.choices = [
         (d.id, d.name) for d in departments() if d.id != complaint.department_id
     ]
-    templates = db.session.scalars(
-        select(ResponseTemplate).where(
-            (ResponseTemplate.category_code == complaint.category.code)
-            | ResponseTemplate.category_code.is_(None)
-        )
-    ).all()
     return render_template(
         "queue/case.html",
         complaint=complaint,
@@ -130,7 +126,7 @@ def _render_case(
         ext_form=ext_form or ExtensionForm(),
         decision_form=DecisionForm(),
         extension_requests=extension_requests.requests_for(complaint.id),
-        templates=templates,
+        templates=templates_for(complaint.category.code),
         departments={d.id: d for d in departments()},
         now=now,
     ), status
@@ -254,6 +250,3 @@ def case_photo(complaint_id: int, photo_id: int, kind: str):
         as_attachment=kind == "original",
         download_name=f"{complaint.tracking_no}-{photo.id}-{kind}",
     )
-
-
-from . import admin  # noqa: E402, F401  (registers the admin pages on bp)

@@ -158,9 +158,9 @@ def translate_update():
 def tick_command():
     """Deadline warnings, escalation (督办) and auto-closing; run from cron, idempotent."""
     from .core.clock import utcnow
-    from .queue import services as queue
+    from .queue.tick import tick
 
-    report = queue.tick(utcnow())
+    report = tick(utcnow())
     db.session.commit()
     click.echo(
         f"Queue: {report.warned} warned, {report.escalated} escalated, {report.closed} closed."
@@ -175,9 +175,9 @@ def audit_group():
 @audit_group.command("verify")
 def audit_verify_command():
     """Check every case's hash chain; report the first broken link (exit status 1)."""
-    from .queue import services as queue
+    from .queue.audit import verify_audit
 
-    broken = queue.verify_audit()
+    broken = verify_audit()
     if broken is None:
         click.echo("Audit trail intact.")
         return

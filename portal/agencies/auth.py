@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 
 from ..core.clock import utcnow
+from ..core.errors import UserError
 from ..extensions import db
 from .models import Role, StaffMember
 
@@ -132,7 +133,7 @@ def create_admin_command(username: str, password_stdin: bool, display_name: str,
         user = services.create_staff(
             db.session, username, password, Role.admin, None, display_name or username, email
         )
-    except services.StaffError as exc:
+    except UserError as exc:
         db.session.rollback()
         raise _click_error(exc) from exc
     db.session.commit()
@@ -147,7 +148,7 @@ def demo_accounts_command():
 
     try:
         services.create_demo_accounts(db.session, allow=current_app.config.get("DEMO_MODE", False))
-    except services.StaffError as exc:
+    except UserError as exc:
         db.session.rollback()
         raise _click_error(exc) from exc
     db.session.commit()

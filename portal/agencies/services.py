@@ -11,6 +11,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ..core.clock import utcnow
+from ..core.errors import UserError
 from .models import Department, Role, StaffMember, hash_password
 
 MIN_PASSWORD_LENGTH = 10
@@ -19,26 +20,16 @@ MAX_PASSWORD_LENGTH = 256
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
 
-class StaffError(ValueError):
-    """A refused account change; `message` is translated and safe to show."""
-
-    def __init__(self, message, field: str | None = None):
-        # Kept lazy: translated when shown, in the request's language (or a forced one).
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 # --- Creating and changing accounts ---------------------------------------------------
 
 
 def _check_password(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(
+        raise UserError(
             _l("Use at least %(n)s characters for the password.", n=MIN_PASSWORD_LENGTH), field
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise StaffError(
+        raise UserError(
             _l("Use at most %(n)s characters for the password.", n=MAX_PASSWORD_LENGTH), field
         )
 
@@ -46,10 +37,10 @@ def _check_password(password: str, field: str = "password") -> None:
 def _check_department(session: Session, role: Role, department_id: int | None) -> None:
     if department_id is None:
         if role != Role.admin:
-            raise StaffError(_l("Choose the department this person works for."), "department")
+            raise UserError(_l("Choose the department this person works for."), "department")
         return
     if session.get(Department, department_id) is None:
-        raise StaffError(_l("This department does not exist."), "department")
+        raise UserError(_l("This department does not exist."), "department")
 
 
 def create_staff(
@@ -66,15 +57,15 @@ def create_staff(
     """Add a staff account with an argon2 password hash and flush it.
 
     Raises:
-        StaffError: bad or taken username, short password, missing or unknown department.
+        UserError: bad or taken username, short password, missing or unknown department.
     """
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
-        raise StaffError(
+        raise UserError(
             _l("Use 2–40 lower-case letters, digits, dots, hyphens or underscores."), "username"
         )
     if session.scalar(select(StaffMember.id).where(StaffMember.username == username)):
-        raise StaffError(_l("This username is already taken."), "username")
+        raise UserError(_l("This username is already taken."), "username")
     role = Role(role)
     _check_department(session, role, department_id)
     _check_password(password)
@@ -114,13 +105,13 @@ def update_staff(
     """Change an account's role, department, status and details (admins only).
 
     Raises:
-        StaffError: missing department, or the last active administrator would be lost.
+        UserError: missing department, or the last active administrator would be lost.
     """
     role = Role(role)
     _check_department(session, role, department_id)
     losing_admin = user.role == Role.admin and user.active and (role != Role.admin or not active)
     if losing_admin and _active_admins(session) <= 1:
-        raise StaffError(_l("At least one active administrator must remain."), "role")
+        raise UserError(_l("At least one active administrator must remain."), "role")
     # A role change (e.g. to coordinator, which needs TOTP) or deactivation must not ride on
     # sessions signed in under the old terms.
     if role != user.role or (user.active and not active):
@@ -152,7 +143,7 @@ def edit_staff(
     """An administrator's edit: details, then optionally a new password and a TOTP reset.
 
     Raises:
-        StaffError: see update_staff and reset_password.
+        UserError: see update_staff and reset_password.
     """
     update_staff(
         session,
@@ -175,7 +166,7 @@ def reset_password(
     """Set a new password, lift any lockout and end the account's other sessions.
 
     Raises:
-        StaffError: the password is too short or too long.
+        UserError: the password is too short or too long.
     """
     _check_password(password, field)
     user.set_password(password, now)
@@ -191,10 +182,10 @@ def change_own_password(
     """A user changes their password; the current one must be right.
 
     Raises:
-        StaffError: the current password is wrong, or the new one is unacceptable.
+        UserError: the current password is wrong, or the new one is unacceptable.
     """
     if not user.check_password(current):
-        raise StaffError(_l("The current password is not correct."), "current_password")
+        raise UserError(_l("The current password is not correct."), "current_password")
     reset_password(session, user, new, now, field="new_password")
 
 
@@ -395,18 +386,18 @@ def create_demo_accounts(
     """Add the demo accounts that are missing (idempotent) and return the new ones.
 
     Raises:
-        StaffError: `allow` is False (a production configuration), or the demo
+        UserError: `allow` is False (a production configuration), or the demo
             departments are not loaded.
     """
     if not allow:
-        raise StaffError(_l("Demo accounts are refused: DEMO_MODE is off (production)."))
+        raise UserError(_l("Demo accounts are refused: DEMO_MODE is off (production)."))
     accounts = demo_accounts()
     slugs = {a.department for a in accounts if a.department}
     depts = {
         d.slug: d.id for d in session.scalars(select(Department).where(Department.slug.in_(slugs)))
     }
     if len(depts) < len(slugs):
-        raise StaffError(_l("Load the demo data first: its departments are missing."))
+        raise UserError(_l("Load the demo data first: its departments are missing."))
     existing = set(
         session.scalars(
             select(StaffMember.username).where(

@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..core.clock import utcnow
+from ..core.errors import UserError
 from ..extensions import db, limiter
+from ..formflow import show_error
 from ..urls import safe_next
 from . import services
 from .auth import mark_seen, role_required, staff_required
@@ -74,14 +76,6 @@ def _lockout() -> dict:
         "max_failures": config.get("STAFF_MAX_FAILED_LOGINS", 5),
         "lockout": timedelta(minutes=config.get("STAFF_LOCKOUT_MINUTES", 15)),
     }
-
-
-def _show_error(form, exc: services.StaffError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc.message)]
-    else:
-        flash(str(exc.message), "error")
 
 
 # --- Signing in -----------------------------------------------------------------------
@@ -253,9 +247,9 @@ def account():
             services.change_own_password(
                 db.session, user, form.current_password.data, form.new_password.data, utcnow()
             )
-        except services.StaffError as exc:
+        except UserError as exc:
             db.session.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             # Other sessions ended with the new session version; this one continues.
@@ -313,9 +307,9 @@ def new_user():
                 form.email.data or "",
                 now=utcnow(),
             )
-        except services.StaffError as exc:
+        except UserError as exc:
             db.session.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Account %(username)s created.", username=user.username), "info")
@@ -352,9 +346,9 @@ def edit_user(user_id: int):
                 clear_totp=form.reset_totp.data,
                 now=utcnow(),
             )
-        except services.StaffError as exc:
+        except UserError as exc:
             db.session.rollback()
-            _show_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             if user.id == current_user.id and user.active:

@@ -1,5 +1,12 @@
 """The complaint categories a new portal starts with (DOMAIN §9); the coordinator edits rows."""
 
+# The default service levels, in working days (DOMAIN §9): accept within 2 and complete
+# within 15; urgent categories 1 and 5. Defined here only: the seed rows, the column
+# defaults of ComplaintCategory and queue.deadlines.Sla read them; once seeded, each
+# category's row is the truth (the coordinator edits it at /queue/categories).
+ACCEPT_WORKDAYS, COMPLETE_WORKDAYS = 2, 15
+URGENT_ACCEPT_WORKDAYS, URGENT_COMPLETE_WORKDAYS = 1, 5
+
 # (code, 中文, English, urgent)
 DEFAULT_CATEGORIES = (
     (
@@ -41,9 +48,8 @@ def category_rows() -> list[dict]:
             "name": zh,
             "name_en": en,
             "urgent": urgent,
-            # DOMAIN §9: accept within 2 working days, complete within 15; urgent 1 and 5.
-            "accept_workdays": 1 if urgent else 2,
-            "complete_workdays": 5 if urgent else 15,
+            "accept_workdays": URGENT_ACCEPT_WORKDAYS if urgent else ACCEPT_WORKDAYS,
+            "complete_workdays": URGENT_COMPLETE_WORKDAYS if urgent else COMPLETE_WORKDAYS,
             "position": i,
             "active": True,
         }

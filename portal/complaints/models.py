@@ -13,6 +13,7 @@ from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
 from ..extensions import db
 from ..outfalls.models import Outfall
+from .categories import ACCEPT_WORKDAYS, COMPLETE_WORKDAYS
 
 
 class ComplaintCategory(db.Model):
@@ -25,9 +26,9 @@ class ComplaintCategory(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(120), default="")
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Service levels in working days (DOMAIN §9: 2 and 15; urgent 1 and 5).
-    accept_workdays: Mapped[int] = mapped_column(Integer, default=2)
-    complete_workdays: Mapped[int] = mapped_column(Integer, default=15)
+    # Service levels in working days; the defaults are defined in categories.py.
+    accept_workdays: Mapped[int] = mapped_column(Integer, default=ACCEPT_WORKDAYS)
+    complete_workdays: Mapped[int] = mapped_column(Integer, default=COMPLETE_WORKDAYS)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

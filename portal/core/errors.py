@@ -6,6 +6,10 @@ class UserError(ValueError):
     `field` names the form field it belongs next to (None: the form as a whole)."""
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        # Kept lazy: translated when shown, in the request's language (or a forced one).
+        super().__init__(message)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)

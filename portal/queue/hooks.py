@@ -3,19 +3,20 @@
 from flask import Flask
 
 from ..complaints.signals import complaint_reopened, complaint_submitted, information_added
-from . import services
+from .actions import on_information_added, on_reopened
+from .placement import route
 
 
 def _on_submitted(complaint, now):
-    services.route(complaint, now)
+    route(complaint, now)
 
 
 def _on_information_added(complaint, now, resumed):
-    services.on_information_added(complaint, now, resumed)
+    on_information_added(complaint, now, resumed)
 
 
 def _on_reopened(complaint, now):
-    services.on_reopened(complaint, now)
+    on_reopened(complaint, now)
 
 
 def init_app(app: Flask) -> None:

@@ -16,31 +16,31 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..agencies.auth import role_required, staff_required
-from ..agencies.models import Department, Role
+from ..agencies.models import Role
 from ..complaints.models import Complaint, ComplaintCategory
-from ..complaints.tokens import normalise_tracking_no
 from ..core.clock import utcnow
+from ..core.errors import UserError
 from ..core.storage import FileStore
 from ..extensions import db
 from ..formflow import run_form
-from . import services
+from . import access, actions, extension_requests, queries
+from .calendar import calendar_gaps
 from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
-from .models import ExtensionRequest, ResponseTemplate
+from .models import ExtensionRequest
+from .placement import assisting_ids, departments
+from .settings import templates_for
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 bp.before_request(staff_required)
 
 
 @bp.after_request
-def _no_store(response):
+def no_store(response):
+    """Keep staff pages (these and queue_admin's) out of shared caches and referrers."""
     # Case data and reporter identities must not linger in shared caches or history.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-def _departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).order_by(Department.id)))
 
 
 @bp.get("/")
@@ -50,7 +50,7 @@ def index():
     now = utcnow()
     if not form.validate():
         return render_template("queue/index.html", form=form, page=None, now=now), 400
-    filters = services.QueueFilters(
+    filters = queries.QueueFilters(
         state=form.state.data or None,
         overdue=form.overdue.data,
         due_soon=form.due_soon.data,
@@ -62,11 +62,11 @@ def index():
         triage=form.triage.data,
     )
     try:
-        page = services.queue_page(current_user, filters, now, after=form.after.data or None)
-    except services.QueueError as error:
+        page = queries.queue_page(current_user, filters, now, after=form.after.data or None)
+    except UserError as error:
         form.after.errors = [error.message]
         return render_template("queue/index.html", form=form, page=None, now=now), 400
-    undated = services.undated_cases(current_user, filters, now) if page.undated else []
+    undated = queries.undated_cases(current_user, filters, now) if page.undated else []
     return render_template(
         "queue/index.html",
         form=form,
@@ -75,11 +75,11 @@ def index():
         undated=undated,
         now=now,
         categories=db.session.scalars(select(ComplaintCategory)).all(),
-        departments=_departments() if current_user.is_coordinator else [],
-        extensions=services.pending_extensions(current_user),
-        calendar_gaps=services.calendar_gaps(now),
+        departments=departments() if current_user.is_coordinator else [],
+        extensions=extension_requests.pending_extensions(current_user),
+        calendar_gaps=calendar_gaps(now),
         # Cases the department only assists are listed once, on the first page.
-        assisted=[] if form.after.data else services.assisted_cases(current_user),
+        assisted=[] if form.after.data else queries.assisted_cases(current_user),
     )
 
 
@@ -90,15 +90,15 @@ def overview():
     now = utcnow()
     return render_template(
         "queue/overview.html",
-        workload=services.workload(now),
-        extensions=services.pending_extensions(current_user),
-        calendar_gaps=services.calendar_gaps(now),
+        workload=queries.workload(now),
+        extensions=extension_requests.pending_extensions(current_user),
+        calendar_gaps=calendar_gaps(now),
         now=now,
     )
 
 
 def _case_or_404(complaint_id: int) -> Complaint:
-    complaint = services.case_for(current_user, complaint_id)
+    complaint = access.case_for(current_user, complaint_id)
     if complaint is None:
         abort(404)  # not "forbidden": an id typed into a URL reveals nothing
     return complaint
@@ -108,35 +108,26 @@ def _render_case(
     complaint: Complaint, *, action_form=None, note_form=None, ext_form=None, status: int = 200
 ):
     now = utcnow()
-    reporter = services.reveal_reporter(current_user, complaint, now)
+    reporter = access.reveal_reporter(current_user, complaint, now)
     db.session.commit()  # the identity view is recorded even if nothing else happens
     action_form = action_form or ActionForm()
     action_form.department_id.choices = [
-        (d.id, d.name) for d in _departments() if d.id != complaint.department_id
+        (d.id, d.name) for d in departments() if d.id != complaint.department_id
     ]
-    templates = db.session.scalars(
-        select(ResponseTemplate).where(
-            (ResponseTemplate.category_code == complaint.category.code)
-            | ResponseTemplate.category_code.is_(None)
-        )
-    ).all()
-    extension_requests = db.session.scalars(
-        select(ExtensionRequest).where(ExtensionRequest.complaint_id == complaint.id)
-    ).all()
     return render_template(
         "queue/case.html",
         complaint=complaint,
         reporter=reporter,
-        actions=services.available_actions(current_user, complaint),
-        handles=services.handles(current_user, complaint),
-        assisting=services.assisting_ids(complaint.id),
+        actions=access.available_actions(current_user, complaint),
+        handles=access.handles(current_user, complaint),
+        assisting=assisting_ids(complaint.id),
         action_form=action_form,
         note_form=note_form or NoteForm(),
         ext_form=ext_form or ExtensionForm(),
         decision_form=DecisionForm(),
-        extension_requests=extension_requests,
-        templates=templates,
-        departments={d.id: d for d in _departments()},
+        extension_requests=extension_requests.requests_for(complaint.id),
+        templates=templates_for(complaint.category.code),
+        departments={d.id: d for d in departments()},
         now=now,
     ), status
 
@@ -152,33 +143,27 @@ def act_on_case(complaint_id: int):
     """Apply a workflow action."""
     complaint = _case_or_404(complaint_id)
     form = ActionForm()
-    form.department_id.choices = [(d.id, d.name) for d in _departments()]
+    form.department_id.choices = [(d.id, d.name) for d in departments()]
     action = form.parsed_action()
     if not form.validate() or action is None:
         abort(400)
     merge_into = None
     if form.merge_into.data:
-        target = db.session.scalars(
-            select(Complaint).where(
-                Complaint.tracking_no == normalise_tracking_no(form.merge_into.data),
-                services.visible_to(current_user),
-            )
-        ).first()
-        merge_into = target.id if target else -1
+        merge_into = access.case_id_by_number(current_user, form.merge_into.data) or -1
     try:
-        services.act(
+        actions.act(
             current_user,
             complaint,
-            services.ActInput(action, form.message.data or "", form.department_id.data, merge_into),
+            actions.ActInput(action, form.message.data or "", form.department_id.data, merge_into),
             utcnow(),
         )
-    except services.QueueError as error:
+    except UserError as error:
         db.session.rollback()
         form.message.errors = [error.message]
         return _render_case(_case_or_404(complaint_id), action_form=form, status=400)
     db.session.commit()
     flash(_("Done."), "success")
-    if services.case_for(current_user, complaint_id) is None:
+    if access.case_for(current_user, complaint_id) is None:
         return redirect(url_for("queue.index"), 303)  # transferred away: no longer ours
     return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
 
@@ -190,10 +175,9 @@ def add_note(complaint_id: int):
     form = NoteForm()
     if not run_form(
         form,
-        lambda: services.add_note(
+        lambda: actions.add_note(
             current_user, complaint, form.text.data, public=form.public.data, now=utcnow()
         ),
-        services.QueueError,
         "text",
     ):
         return _render_case(_case_or_404(complaint_id), note_form=form, status=400)
@@ -209,10 +193,9 @@ def request_extension(complaint_id: int):
     form = ExtensionForm()
     if not run_form(
         form,
-        lambda: services.request_extension(
+        lambda: extension_requests.request_extension(
             current_user, complaint, form.days.data, form.reason.data, utcnow()
         ),
-        services.QueueError,
         "reason",
     ):
         return _render_case(_case_or_404(complaint_id), ext_form=form, status=400)
@@ -225,14 +208,16 @@ def request_extension(complaint_id: int):
 def decide_extension(request_id: int):
     """Approve or refuse an extension (department head or coordinator)."""
     extension = db.session.get(ExtensionRequest, request_id)
-    if extension is None or services.case_for(current_user, extension.complaint_id) is None:
+    if extension is None or access.case_for(current_user, extension.complaint_id) is None:
         abort(404)
     form = DecisionForm()
     if not form.validate():
         abort(400)
     try:
-        services.decide_extension(current_user, extension, form.approve.data == "1", utcnow())
-    except services.QueueError:
+        extension_requests.decide_extension(
+            current_user, extension, form.approve.data == "1", utcnow()
+        )
+    except UserError:
         abort(403)
     db.session.commit()
     flash(_("Decision recorded."), "success")
@@ -247,7 +232,7 @@ def case_photo(complaint_id: int, photo_id: int, kind: str):
     if photo is None or kind not in ("photo", "thumb", "original"):
         abort(404)
     if kind == "original":
-        if not services.handles(current_user, complaint):
+        if not access.handles(current_user, complaint):
             abort(404)
         path = FileStore(current_app.config["EVIDENCE_DIR"]).path(photo.original_sha256)
         mimetype = "application/octet-stream"
@@ -263,6 +248,3 @@ def case_photo(complaint_id: int, photo_id: int, kind: str):
         as_attachment=kind == "original",
         download_name=f"{complaint.tracking_no}-{photo.id}-{kind}",
     )
-
-
-from . import admin  # noqa: E402, F401  (registers the admin pages on bp)

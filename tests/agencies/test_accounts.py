@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.agencies import models
 from portal.agencies import services as s
 from portal.agencies.models import Role, StaffMember
+from portal.core.errors import UserError
 from portal.extensions import db
 from tests import factories as f
 
@@ -47,19 +48,19 @@ def test_garbage_hash_is_a_failed_check_not_a_crash(app_ctx):
 def test_username_is_stored_lower_case_and_unique(app_ctx):
     user = staff_member(username="Water.Li")
     assert user.username == "water.li"
-    with pytest.raises(s.StaffError) as err:
+    with pytest.raises(UserError) as err:
         staff_member(username="WATER.LI")
     assert err.value.field == "username"
 
 
 @pytest.mark.parametrize("username", ["", "a", "has space", "中文名", "-lead", "x" * 41])
 def test_bad_usernames_are_refused(app_ctx, username):
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.create_staff(db.session, username, PASSWORD, Role.admin, None)
 
 
 def test_short_password_is_refused_with_a_translated_message(app_ctx):
-    with pytest.raises(s.StaffError) as err:
+    with pytest.raises(UserError) as err:
         staff_member(password="short-pw")
     assert err.value.field == "password"
     with force_locale("en"):
@@ -67,12 +68,12 @@ def test_short_password_is_refused_with_a_translated_message(app_ctx):
 
 
 def test_department_is_required_except_for_admins(app_ctx):
-    with pytest.raises(s.StaffError) as err:
+    with pytest.raises(UserError) as err:
         staff_member(Role.coordinator, department=False)
     assert err.value.field == "department"
     admin = staff_member(Role.admin, department=False)
     assert admin.department_id is None
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.create_staff(db.session, "ghost", PASSWORD, Role.staff, 999_999)
 
 
@@ -160,10 +161,10 @@ def test_enrolment_keeps_its_secret_until_confirmed(app_ctx):
 
 def test_own_password_change_needs_the_current_one(app_ctx):
     user = staff_member()
-    with pytest.raises(s.StaffError) as err:
+    with pytest.raises(UserError) as err:
         s.change_own_password(db.session, user, "wrong-password-1", "new-password-42", T0)
     assert err.value.field == "current_password"
-    with pytest.raises(s.StaffError) as err:
+    with pytest.raises(UserError) as err:
         s.change_own_password(db.session, user, PASSWORD, "short", T0)
     assert err.value.field == "new_password"
     s.change_own_password(db.session, user, PASSWORD, "new-password-42", T0)
@@ -175,9 +176,9 @@ def test_the_last_active_admin_cannot_be_deactivated_or_demoted(app_ctx):
     admin = staff_member(Role.admin, department=False)
     dept = f.department()
     edit = dict(department_id=dept.id, display_name="", email="")
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.update_staff(db.session, admin, role=Role.admin, active=False, **edit)
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.update_staff(db.session, admin, role=Role.staff, active=True, **edit)
     staff_member(Role.admin, department=False)
     s.update_staff(db.session, admin, role=Role.staff, active=True, **edit)
@@ -216,13 +217,13 @@ def test_demo_accounts_cover_every_department_plus_head_coordinator_and_admin():
 def test_demo_accounts_are_refused_in_production(app_ctx):
     for slug in s.DEMO_DEPARTMENTS:
         f.department(slug=slug)
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.create_demo_accounts(db.session, allow=False)
     assert db.session.scalar(select(func.count()).select_from(StaffMember)) == 0
 
 
 def test_demo_accounts_need_the_demo_departments(app_ctx):
-    with pytest.raises(s.StaffError):
+    with pytest.raises(UserError):
         s.create_demo_accounts(db.session, allow=True)
 
 

@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.agencies.models import Department
-from portal.complaints import deadlines
 from portal.complaints.models import Complaint, ComplaintCategory, ComplaintStatus
 from portal.core.clock import utcnow
 from portal.extensions import db
-from portal.queue import admin, services
+from portal.queue import admin_views, calendar, deadlines
 from portal.queue.models import (
     CalendarOverride,
     CalendarYear,
@@ -34,8 +33,7 @@ def _admin_endpoints(app) -> list[tuple[str, str]]:
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            view = app.view_functions[rule.endpoint]
-            if view.__module__ != admin.__name__:
+            if not rule.endpoint.startswith(f"{admin_views.bp.name}."):
                 continue
             method = "GET" if "GET" in rule.methods else "POST"
             found.append(
@@ -248,7 +246,7 @@ def _receive_at(app, case_id, received: datetime):
     with app.app_context():
         complaint = db.session.get(Complaint, case_id)
         complaint.created_at = received
-        services.recompute_deadlines(complaint, services.load_calendar(), utcnow())
+        calendar.recompute_deadlines(complaint, calendar.load_calendar(), utcnow())
         db.session.commit()
 
 
@@ -333,7 +331,7 @@ def test_a_transferred_case_keeps_its_acceptance_clock_from_the_transfer(
 def test_marking_next_year_entered_gives_late_december_cases_a_deadline(
     app, world, sign_in, report, monkeypatch
 ):
-    monkeypatch.setattr(admin, "local_today", lambda: date(2026, 11, 22))
+    monkeypatch.setattr(admin_views, "local_today", lambda: date(2026, 11, 22))
     case_id, _, _ = report(outfall=world.outfall_code)
     # Sunday 20 December 2026: fifteen working days run into 2027, which nobody knows yet.
     _receive_at(app, case_id, datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
@@ -376,7 +374,7 @@ def test_recompute_goes_through_every_batch(app, world, report):
     with app.app_context():
         db.session.add(CalendarOverride(day=date(2026, 3, 4), is_workday=False, note=""))
         db.session.flush()
-        result = admin.recompute_open_deadlines(date(2026, 3, 4), utcnow(), batch=2)
+        result = calendar.recompute_open_deadlines(date(2026, 3, 4), utcnow(), batch=2)
         db.session.commit()
     assert result.updated == 5 and result.undated == 0
     assert {_local_day(_case(app, i).complete_due_at) for i in ids} == {date(2026, 3, 24)}
@@ -460,7 +458,7 @@ def _accept_day(app, case_id, workdays: int) -> date:
     """The acceptance day a case received when it was should have with `workdays`."""
     with app.app_context():
         received = db.session.get(Complaint, case_id).created_at
-        return services.load_calendar().add_workdays(deadlines.local_date(received), workdays)
+        return calendar.load_calendar().add_workdays(deadlines.local_date(received), workdays)
 
 
 def test_service_levels_of_a_category_apply_to_new_reports(app, world, sign_in, report):

@@ -224,29 +224,28 @@ def test_tick_warns_escalates_and_closes_once(app, world, report, runner):
     assert _outbox(app, "coord@qinzhou.example.com")
     assert "escalated" in _kinds(app, case_id)
     from portal.agencies.models import StaffMember
-    from portal.queue import services
+    from portal.queue.queries import QueueFilters, queue_page
 
     with app.app_context():
         coordinator = db.session.scalars(
             select(StaffMember).where(StaffMember.username == "coord")
         ).one()
-        page = services.queue_page(
-            coordinator, services.QueueFilters(escalated=True), utcnow(), after=None
-        )
+        page = queue_page(coordinator, QueueFilters(escalated=True), utcnow(), after=None)
         assert [c.tracking_no for c in page.items] == [number]
 
 
 def test_tick_warns_one_working_day_before_the_deadline(app, world, report, runner):
-    from portal.queue import services
+    from portal.queue import deadlines
+    from portal.queue.calendar import load_calendar
 
     case_id, _, _ = report(outfall=world.outfall_code)
     with app.app_context():
         now = utcnow()
         case = db.session.get(Complaint, case_id)
-        cal = services.load_calendar()
+        cal = load_calendar()
         # Due at the end of the next working day: the warning starts today.
-        tomorrow = cal.add_workdays(services.deadlines.local_date(now), 1)
-        case.complete_due_at = services.deadlines.end_of_local_day(tomorrow)
+        tomorrow = cal.add_workdays(deadlines.local_date(now), 1)
+        case.complete_due_at = deadlines.end_of_local_day(tomorrow)
         db.session.commit()
     out = runner.invoke(args=["portal", "tick"]).output
     assert "1 warned" in out
@@ -284,7 +283,7 @@ def test_queue_filters_and_bad_parameters(app, world, report, sign_in):
 
 def test_queue_pages_through_cases_by_deadline(app, world, report):
     from portal.agencies.models import StaffMember
-    from portal.queue import services
+    from portal.queue.queries import QueueFilters, queue_page
 
     ids = [report(outfall=world.outfall_code)[0] for _ in range(5)]
     with app.app_context():
@@ -293,9 +292,7 @@ def test_queue_pages_through_cases_by_deadline(app, world, report):
         ).one()
         seen, after = [], None
         while True:
-            page = services.queue_page(
-                user, services.QueueFilters(), utcnow(), after=after, per_page=2
-            )
+            page = queue_page(user, QueueFilters(), utcnow(), after=after, per_page=2)
             seen += [c.id for c in page.items]
             if not page.next_after:
                 break
@@ -316,6 +313,13 @@ def test_public_scorecard_counts_a_department(app, world, report, sign_in, clien
         assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
 
 
+def test_every_action_has_one_handler():
+    from portal.queue.actions import HANDLERS
+    from portal.queue.states import Action
+
+    assert set(HANDLERS) == set(Action)
+
+
 @pytest.mark.parametrize("role_user", ["ind-staff", "hou-staff"])
 def test_coordinator_pages_refuse_department_staff(world, sign_in, role_user):
     assert sign_in(role_user).get("/queue/overview").status_code == 403
@@ -324,34 +328,32 @@ def test_coordinator_pages_refuse_department_staff(world, sign_in, role_user):
 def test_the_queue_warns_when_deadlines_reach_a_year_without_holidays(app, world, sign_in):
     from datetime import UTC, datetime
 
-    from portal.queue import services
+    from portal.queue.calendar import calendar_gaps
     from portal.queue.models import CalendarYear
 
     with app.app_context():
         late_2026 = datetime(2026, 12, 1, tzinfo=UTC)
-        assert services.calendar_gaps(late_2026) == [2027]
+        assert calendar_gaps(late_2026) == [2027]
         db.session.add(CalendarYear(year=2027))
         db.session.commit()
-        assert services.calendar_gaps(late_2026) == []
+        assert calendar_gaps(late_2026) == []
 
 
 def test_a_deadline_in_an_unentered_year_is_left_empty_not_guessed(app, world, report):
     from datetime import UTC, datetime
 
-    from portal.queue import services
+    from portal.queue.calendar import load_calendar, recompute_deadlines
     from portal.queue.models import CalendarYear
 
     case_id, _, _ = report(outfall=world.outfall_code)
     with app.app_context():
         case = db.session.get(Complaint, case_id)
         case.created_at = datetime(2026, 12, 20, 2, tzinfo=UTC)
-        assert (
-            services.recompute_deadlines(case, services.load_calendar(), case.created_at) is False
-        )
+        assert recompute_deadlines(case, load_calendar(), case.created_at) is False
         assert case.complete_due_at is None
         db.session.add(CalendarYear(year=2027))
         db.session.flush()
-        assert services.recompute_deadlines(case, services.load_calendar(), case.created_at)
+        assert recompute_deadlines(case, load_calendar(), case.created_at)
         assert case.complete_due_at.year == 2027
 
 

@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.complaints.deadlines import (
+from portal.core.workdays import CalendarYearUnknown, WorkingCalendar
+from portal.queue.deadlines import (
     URGENT,
     Pause,
     Sla,
@@ -12,7 +13,6 @@ from portal.complaints.deadlines import (
     is_overdue,
     warn_at,
 )
-from portal.core.workdays import CalendarYearUnknown, WorkingCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NORMAL = Sla()

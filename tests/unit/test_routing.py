@@ -1,6 +1,6 @@
 import pytest
 
-from portal.complaints.routing import NoRouteError, Route, Rule, choose_route
+from portal.queue.routing import NoRouteError, Route, Rule, choose_route
 
 # 钦南区 (district) → 钦州市 (city) → 广西 (province), most specific first.
 QINNAN = ("450702", "450700", "450000")

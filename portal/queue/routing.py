@@ -29,27 +29,36 @@ class NoRouteError(LookupError):
     """No rule matches; the case goes to the coordinator's triage list."""
 
 
-def _specificity(
+def precedence(rule: Rule, depth: int) -> tuple[int, int, int]:
+    """How strongly a matching rule claims a case: the higher key wins.
+
+    Constrained dimensions count first, then `depth`, the level of the region the rule
+    names counted from the top (0 if it names none), so a county outranks its city; ties
+    go to the lowest rule id. The route tester's list of rules sorts by this key too.
+    """
+    dimensions = (
+        (rule.category is not None) + (rule.outfall_type is not None) + bool(rule.region_codes)
+    )
+    return dimensions, depth, -rule.id
+
+
+def _match_depth(
     rule: Rule, category: str, outfall_type: str | None, region_chain: Sequence[str]
-) -> tuple[int, int] | None:
-    """(constrained dimensions, region depth) if the rule matches, else None."""
+) -> int | None:
+    """The depth of the region matched (0 if the rule names none), or None if no match."""
     if rule.category is not None and rule.category != category:
         return None
     # A complaint about no particular outfall has no type, so only type-blind rules fit.
     if rule.outfall_type is not None and rule.outfall_type != outfall_type:
         return None
-    depth = 0
-    if rule.region_codes:
-        # The chain runs from most specific to least, so the first hit is the deepest;
-        # depth counts up from the top so a county outranks its city.
-        hit = next((i for i, code in enumerate(region_chain) if code in rule.region_codes), None)
-        if hit is None:
-            return None
-        depth = len(region_chain) - hit
-    dimensions = (
-        (rule.category is not None) + (rule.outfall_type is not None) + bool(rule.region_codes)
-    )
-    return dimensions, depth
+    if not rule.region_codes:
+        return 0
+    # The chain runs from most specific to least, so the first hit is the deepest;
+    # depth counts up from the top so a county outranks its city.
+    hit = next((i for i, code in enumerate(region_chain) if code in rule.region_codes), None)
+    if hit is None:
+        return None
+    return len(region_chain) - hit
 
 
 def choose_route(
@@ -57,18 +66,18 @@ def choose_route(
 ) -> Route:
     """The route of the most specific matching rule; ties go to the lowest rule id.
 
-    Specificity is the number of constrained dimensions first, then the depth of the
-    region matched (a rule naming the county beats one naming the city).
+    Specificity is `precedence`: the number of constrained dimensions first, then the
+    depth of the region matched (a rule naming the county beats one naming the city).
 
     Raises:
         NoRouteError: no rule matches; the caller must not pick a default.
     """
     best: tuple[tuple[int, int, int], Rule] | None = None
     for rule in rules:
-        spec = _specificity(rule, category, outfall_type, region_chain)
-        if spec is None:
+        depth = _match_depth(rule, category, outfall_type, region_chain)
+        if depth is None:
             continue
-        key = (spec[0], spec[1], -rule.id)
+        key = precedence(rule, depth)
         if best is None or key > best[0]:
             best = (key, rule)
     if best is None:

@@ -4,6 +4,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from ..complaints.categories import (
+    ACCEPT_WORKDAYS,
+    COMPLETE_WORKDAYS,
+    URGENT_ACCEPT_WORKDAYS,
+    URGENT_COMPLETE_WORKDAYS,
+)
 from ..core.clock import LOCAL_TZ
 from ..core.workdays import CalendarYearUnknown, WorkingCalendar
 
@@ -14,15 +20,15 @@ _END_OF_DAY = time(23, 59, 59, 999999)
 class Sla:
     """Time limits for one class of case; the defaults are the portal's (DOMAIN §9)."""
 
-    accept_workdays: int = 2
-    complete_workdays: int = 15
+    accept_workdays: int = ACCEPT_WORKDAYS
+    complete_workdays: int = COMPLETE_WORKDAYS
     max_extension_days: int = 30
     # 《信访工作条例》 Art.34: 60 days, extended at most 30, counted in calendar days.
     statutory_days: int = 60
     statutory_extension_days: int = 30
 
 
-URGENT = Sla(accept_workdays=1, complete_workdays=5)
+URGENT = Sla(accept_workdays=URGENT_ACCEPT_WORKDAYS, complete_workdays=URGENT_COMPLETE_WORKDAYS)
 
 
 @dataclass(frozen=True)

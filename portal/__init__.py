@@ -76,8 +76,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     labels.register(app)
     complaint_labels.register(app)
     queue_labels.register(app)
-    # Lets templates link to a module only once it exists (e.g. the complaint form).
-    app.jinja_env.globals["has_endpoint"] = app.view_functions.__contains__
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 import flask_babel
-from flask import Blueprint, Flask, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale as babel_locale
 from wtforms import Form
 from wtforms.i18n import get_translations as wtforms_translations
@@ -28,7 +28,10 @@ def choose_locale(chosen: str | None, accept, default: str) -> str:
 
 
 def get_locale() -> str:
-    """The user's chosen language (cookie), else the browser's, else Chinese."""
+    """The user's chosen language (cookie), else the browser's, else Chinese (also outside
+    a request: commands and services speak the default unless they force a locale)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return choose_locale(
         request.cookies.get(LANG_COOKIE),
         request.accept_languages,

@@ -1,38 +1,26 @@
-"""Fixtures: a fresh app per test on SQLite (default) or PostgreSQL (TEST_DATABASE_URL)."""
+"""Fixtures for the whole suite, in one place: apps on SQLite (default) or PostgreSQL
+(TEST_DATABASE_URL), clients, seeding, staff accounts.
 
-import os
+SQLite: each app gets its own in-memory database (the schema takes ~15 ms to build).
+PostgreSQL: the schema is built once per run; each app's tables are emptied afterwards.
+Helpers that are not fixtures live in tests/factories.py and tests/staff.py.
+"""
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from portal import _normalise_db_url, create_app
+from portal import create_app
+from portal.agencies import models as agency_models
 from portal.extensions import db
 from tests.smtp_server import smtp_server  # noqa: F401  (a real SMTP server fixture)
-
-TEST_DATABASE_URL = _normalise_db_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
-ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
-
-
-def make_config(tmp_path, **overrides) -> dict:
-    """The test configuration; tests may override any key."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
-        "WTF_CSRF_ENABLED": False,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "EVIDENCE_DIR": str(tmp_path / "evidence"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
-        # Indexing after each commit is tested in tests/search, which turns it back on;
-        # elsewhere it would only repeat jieba's work on every fixture.
-        "SEARCH_AUTO_INDEX": False,
-        "RATELIMIT_ENABLED": False,
-        # Tested in tests/test_pagecache.py; elsewhere a test reads what it just wrote.
-        "PAGE_CACHE_SECONDS": 0,
-        "PUBLIC_BASE_URL": "https://pwk.example.test",
-    }
-    config.update(overrides)
-    return config
+from tests.support import (
+    ON_POSTGRES,
+    TEST_DATABASE_URL,
+    make_config,
+    prepare_database,
+    release_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -52,37 +40,31 @@ def _postgres_schema():
     yield
 
 
-def _truncate_all() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+@pytest.fixture
+def make_app(tmp_path, _postgres_schema):
+    """Build an app with config overrides, its database ready; cleaned up after the test."""
+    from portal.outfalls.clustering import clear_grid_cache
+    from portal.search import lifecycle
 
+    made = []
 
-def seed_reference_data() -> None:
-    """What migrations insert on a real install: the default complaint categories."""
-    from portal.complaints.categories import category_rows
-    from portal.complaints.models import ComplaintCategory
+    def _make(**overrides):
+        app = create_app(make_config(tmp_path, **overrides))
+        prepare_database(app)
+        made.append(app)
+        return app
 
-    db.session.execute(ComplaintCategory.__table__.insert(), category_rows())
-    db.session.commit()
+    clear_grid_cache()  # the map's grid cache is per process: no test sees another's
+    yield _make
+    lifecycle.wait_for_rebuilds(120)  # a search may have started one in the background
+    lifecycle.reset()
+    for app in made:
+        release_database(app)
 
 
 @pytest.fixture
-def app(tmp_path, _postgres_schema):
-    app = create_app(make_config(tmp_path))
-    with app.app_context():
-        if not ON_POSTGRES:
-            db.create_all()
-        seed_reference_data()
-    yield app
-    from portal.search import lifecycle
-
-    lifecycle.wait_for_rebuilds(120)  # a search may have started one in the background
-    with app.app_context():
-        if ON_POSTGRES:
-            db.session.remove()
-            _truncate_all()
-        db.engine.dispose()
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -113,3 +95,26 @@ def seed(app):
             return result
 
     return _seed
+
+
+@pytest.fixture(autouse=True)
+def fast_hashes(monkeypatch):
+    """Argon2id with tiny parameters: the same code path, a fraction of the time."""
+    monkeypatch.setattr(
+        agency_models,
+        "password_hasher",
+        PasswordHasher(time_cost=1, memory_cost=64, parallelism=1),
+    )
+
+
+@pytest.fixture
+def make_staff(seed):
+    """Create an account; returns its username (ids via `seed` if needed)."""
+    from tests.staff import staff_member
+
+    def _make(role=None, **kw) -> str:
+        from portal.agencies.models import Role
+
+        return seed(lambda: staff_member(role or Role.staff, **kw).username)
+
+    return _make

@@ -149,3 +149,37 @@ def monitoring(outfall: Outfall, **kw) -> MonitoringRecord:
         flow_m3s=0.05,
     )
     return _add(MonitoringRecord(outfall=outfall, **(defaults | kw)))
+
+
+def complaint(
+    *,
+    category: str = "illegal_discharge",
+    description: str = "夜里有暗管排放黑水。",
+    outfall: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    identity: str = "named",
+    name: str = "王五",
+    phone: str = "13712345678",
+    email: str = "wangwu@example.com",
+    consent: bool = False,
+    now: datetime | None = None,
+):
+    """A citizen's report filed through the real intake (routing, deadlines, outbox);
+    returns its receipt. Field names as on the web form."""
+    from portal.complaints import intake
+    from portal.core.clock import utcnow
+
+    data = intake.ComplaintInput(
+        category_code=category,
+        description=description,
+        outfall_code=outfall,
+        lat=None if lat is None else float(lat),
+        lon=None if lon is None else float(lon),
+        anonymous=identity != "named",
+        name=name,
+        phone=phone,
+        email=email,
+        consent_publish=consent,
+    )
+    return intake.submit(data, [], now or utcnow())

@@ -37,3 +37,23 @@ def phone_jpeg(gps=QINZHOU, size=(800, 600), taken="2026:11:20 09:30:00") -> byt
 def upload(data: bytes, name: str = "photo.jpg", mimetype: str = "image/jpeg"):
     """A file tuple for the Flask test client's multipart posts."""
     return (io.BytesIO(data), name, mimetype)
+
+
+def photo_like_jpeg(width=4000, height=3000, quality=90) -> bytes:
+    """A JPEG that compresses like a phone photo: gradients, blotches and sensor noise."""
+    gradient = Image.linear_gradient("L").resize((width, height))
+    blotches = Image.effect_noise((width // 8, height // 8), 60).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
+    grain = Image.effect_noise((width, height), 10)
+    im = Image.merge(
+        "RGB",
+        (
+            Image.blend(gradient, blotches, 0.5),
+            Image.blend(blotches, grain, 0.5),
+            Image.blend(gradient, grain, 0.3),
+        ),
+    )
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, make_config
+from tests.support import ON_POSTGRES, TEST_DATABASE_URL, make_config
 
 
 @pytest.fixture

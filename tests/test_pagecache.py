@@ -144,7 +144,7 @@ def test_memory_is_bounded(cached_app, code):
 
 def test_off_when_configured_off_or_debugging(app, tmp_path):
     from portal import create_app
-    from tests.conftest import make_config
+    from tests.support import make_config
 
     assert "page_cache" not in app.extensions  # PAGE_CACHE_SECONDS = 0
     debugging = create_app(make_config(tmp_path, PAGE_CACHE_SECONDS=30, DEBUG=True))

@@ -1,9 +1,11 @@
 """Serving with several gunicorn workers: limits that would not hold stop the server."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from portal import create_app
 from portal.config import ROOT
 from portal.serving import check_workers
-from tests.conftest import make_config
+from tests.support import make_config
 
 
 def test_memory_limits_with_several_workers_are_refused(tmp_path):
@@ -23,7 +25,13 @@ def test_memory_limits_with_several_workers_are_refused(tmp_path):
     check_workers(app, 4)
 
 
-def _gunicorn(tmp_path: Path, workers: int, storage: str) -> subprocess.Popen:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _gunicorn(tmp_path: Path, workers: int, storage: str, port: int = 0) -> subprocess.Popen:
     env = os.environ | {
         "FLASK_SECRET_KEY": "s" * 40,
         "FLASK_PUBLIC_BASE_URL": "https://pwk.example.test",
@@ -33,7 +41,16 @@ def _gunicorn(tmp_path: Path, workers: int, storage: str) -> subprocess.Popen:
     }
     env.pop("DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", "127.0.0.1:0", "wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -53,10 +70,18 @@ def test_gunicorn_with_two_workers_and_memory_limits_does_not_start(tmp_path):
 
 
 def test_gunicorn_with_one_worker_and_memory_limits_serves(tmp_path):
-    server = _gunicorn(tmp_path, 1, "memory://")
+    port = _free_port()
+    server = _gunicorn(tmp_path, 1, "memory://", port)
     try:
-        time.sleep(5)  # a refused worker stops the server within a second or two
-        assert server.poll() is None
+        status = None
+        deadline = time.monotonic() + 60
+        while status is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon.ico") as r:
+                    status = r.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200  # the worker loaded the portal and serves (static icon)
     finally:
         server.terminate()
         server.communicate(timeout=30)

@@ -3,7 +3,7 @@
 import pytest
 
 from portal import create_app
-from tests.conftest import make_config
+from tests.support import make_config
 
 GOOD_KEY = "k" * 32
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -199,14 +200,21 @@ def file_complaint(
     )
     stage_photos(complaint, photos, stores, staged)
     append_event(complaint, EventKind.submitted, now, actor_kind=ActorKind.reporter)
+    with force_locale(data.locale or "zh"):  # the reporter's language, whichever channel
+        link = tracking_link(token) if named and data.email else ""
+        _acknowledge(data, complaint, named, link, now)
+    complaint_submitted.send(complaint, now=now)
+    return Receipt(complaint, token, staged)
+
+
+def _acknowledge(data: ComplaintInput, complaint: Complaint, named: bool, link: str, now) -> None:
+    """Tell a named reporter that the report arrived (email with the private link, SMS)."""
     if named and data.email:
         notify.enqueue_email(
             db.session,
             data.email.strip(),
             _("Your report %(number)s was received", number=complaint.tracking_no),
-            render_template(
-                "email/complaint_received.txt", complaint=complaint, link=tracking_link(token)
-            ),
+            render_template("email/complaint_received.txt", complaint=complaint, link=link),
             now,
         )
     if named and data.phone:
@@ -219,8 +227,6 @@ def file_complaint(
             ),
             now,
         )
-    complaint_submitted.send(complaint, now=now)
-    return Receipt(complaint, token, staged)
 
 
 def _location(

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Role, StaffMember
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint, Reporter
+from ..complaints.models import ActorKind, Complaint, EventKind, Reporter
 from ..complaints.tokens import normalise_tracking_no
 from ..extensions import db
 from . import states
@@ -82,7 +82,7 @@ def reveal_reporter(actor: StaffMember, complaint: Complaint, now: datetime) -> 
         return reporter
     append_event(
         complaint,
-        "identity_viewed",
+        EventKind.identity_viewed,
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,

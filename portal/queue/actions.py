@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..agencies.models import Department, StaffMember
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint, ComplaintStatus
+from ..complaints.models import ActorKind, Complaint, ComplaintStatus, EventKind
 from ..core.errors import UserError
 from ..extensions import db
 from . import states
@@ -59,7 +59,7 @@ def _merge(actor: StaffMember, complaint: Complaint, data: ActInput, now: dateti
     target.supporters = (target.supporters or 0) + 1 + (complaint.supporters or 0)
     append_event(
         target,
-        "merged_in",
+        EventKind.merged_in,
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,
@@ -136,7 +136,7 @@ def act(actor: StaffMember, complaint: Complaint, data: ActInput, now: datetime)
     HANDLERS[action](actor, complaint, data, now)
     append_event(
         complaint,
-        action.value,
+        EventKind(action.value),
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,
@@ -163,7 +163,11 @@ def add_note(
         raise UserError(_("Write the note."))
     if public and not handles(actor, complaint):
         raise UserError(_("Only the handling department replies to the reporter."))
-    kind = "reply" if public else ("note" if handles(actor, complaint) else "assist_note")
+    kind = (
+        EventKind.reply
+        if public
+        else (EventKind.note if handles(actor, complaint) else EventKind.assist_note)
+    )
     append_event(
         complaint,
         kind,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..agencies.models import Role, StaffMember
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint
+from ..complaints.models import ActorKind, Complaint, EventKind
 from ..core.errors import UserError
 from ..extensions import db
 from . import deadlines
@@ -45,7 +45,7 @@ def request_extension(
     db.session.add(request)
     append_event(
         complaint,
-        "extension_requested",
+        EventKind.extension_requested,
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,
@@ -75,7 +75,7 @@ def decide_extension(
         recompute_deadlines(complaint, load_calendar(), now)
     append_event(
         complaint,
-        "extension_approved" if approve else "extension_refused",
+        EventKind.extension_approved if approve else EventKind.extension_refused,
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,

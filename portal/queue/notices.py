@@ -6,12 +6,13 @@ announces: a rolled-back action sends nothing.
 
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..agencies.models import Department, Role, StaffMember
+from ..complaints.labels import COMPLAINT_STATUS
 from ..complaints.models import Complaint, Reporter
 from ..extensions import db
 from ..notify import services as notify
@@ -107,11 +108,7 @@ def notify_reporter(
                 _(
                     "Report %(number)s: %(status)s. Details on the portal with your number.",
                     number=complaint.tracking_no,
-                    status=str(
-                        current_app.jinja_env.globals["labels"]["complaint_status"][
-                            complaint.status.value
-                        ]
-                    ),
+                    status=str(COMPLAINT_STATUS[complaint.status.value]),
                 ),
                 now,
             )

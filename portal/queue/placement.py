@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Department
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint
+from ..complaints.models import ActorKind, Complaint, EventKind
 from ..core.errors import UserError
 from ..extensions import db
 from ..geo.models import Region
@@ -77,7 +77,7 @@ def route(complaint: Complaint, now: datetime) -> None:
         )
     except NoRouteError:
         # Never dropped: what no rule places waits on the coordinator's triage list.
-        append_event(complaint, "triage", now, actor_kind=ActorKind.system, public=False)
+        append_event(complaint, EventKind.triage, now, actor_kind=ActorKind.system, public=False)
         notify_department(None, complaint, "assigned", now)
         return
     complaint.department_id = found.lead
@@ -86,7 +86,7 @@ def route(complaint: Complaint, now: datetime) -> None:
     lead = db.session.get(Department, found.lead)
     append_event(
         complaint,
-        "routed",
+        EventKind.routed,
         now,
         actor_kind=ActorKind.system,
         message=lead.name if lead else "",

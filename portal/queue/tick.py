@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint, ComplaintStatus
+from ..complaints.models import ActorKind, Complaint, ComplaintStatus, EventKind
 from ..core.workdays import WorkingCalendar
 from ..extensions import db
 from . import deadlines
@@ -58,7 +58,9 @@ def _warn(now: datetime, cal: WorkingCalendar, batch: int) -> int:
             and now < complaint.complete_due_at
         ):
             complaint.warned_at = now
-            append_event(complaint, "warned", now, actor_kind=ActorKind.system, public=False)
+            append_event(
+                complaint, EventKind.warned, now, actor_kind=ActorKind.system, public=False
+            )
             notify_department(complaint.department_id, complaint, "due_soon", now)
             warned += 1
     return warned
@@ -78,7 +80,7 @@ def _escalate(now: datetime, batch: int) -> int:
     )
     for complaint in overdue:
         complaint.escalated_at = now
-        append_event(complaint, "escalated", now, actor_kind=ActorKind.system, public=True)
+        append_event(complaint, EventKind.escalated, now, actor_kind=ActorKind.system, public=True)
         notify_escalation(complaint, now)
     return len(overdue)
 
@@ -95,7 +97,7 @@ def _auto_close(now: datetime, batch: int) -> int:
         complaint.closed_at = now
         append_event(
             complaint,
-            "auto_closed",
+            EventKind.auto_closed,
             now,
             actor_kind=ActorKind.system,
             public=True,

@@ -14,8 +14,7 @@ from portal.agencies.models import Role, StaffMember
 from portal.core.errors import UserError
 from portal.extensions import db
 from tests import factories as f
-
-from .conftest import PASSWORD, TOTP_SECRET, staff_member
+from tests.staff import PASSWORD, TOTP_SECRET, staff_member
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

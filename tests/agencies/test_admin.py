@@ -8,8 +8,7 @@ from portal.agencies.auth import create_admin_command, demo_accounts_command
 from portal.agencies.models import Role, StaffMember
 from portal.extensions import db
 from tests import factories as f
-
-from .conftest import PASSWORD, login, signed_in_user_id, totp_code
+from tests.staff import PASSWORD, login, signed_in_user_id, totp_code
 
 
 def _user(app, username) -> StaffMember | None:

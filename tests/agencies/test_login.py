@@ -10,8 +10,7 @@ from sqlalchemy import select
 from portal.agencies.models import Role, StaffMember
 from portal.core.clock import utcnow
 from portal.extensions import db
-
-from .conftest import PASSWORD, login, signed_in_user_id, totp_code
+from tests.staff import PASSWORD, login, signed_in_user_id, totp_code
 
 FAILED = "Sign-in failed"
 
@@ -336,30 +335,13 @@ def test_changing_ones_password_keeps_this_session_and_ends_others(app, client, 
     assert login(other, username, "n" * 12).headers["Location"] == "/staff/"
 
 
-def test_login_is_rate_limited(tmp_path, _postgres_schema):
-    from portal import create_app
-    from tests.conftest import ON_POSTGRES, _truncate_all, make_config
-
-    from .conftest import ensure_agencies
-
-    app = ensure_agencies(
-        create_app(make_config(tmp_path, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute"))
-    )
-    with app.app_context():
-        if not ON_POSTGRES:
-            db.create_all()
-    try:
-        client = app.test_client()
-        data = {"username": "nobody", "password": "wrong-password-1"}
-        codes = [client.post("/staff/login", data=data).status_code for _attempt in range(3)]
-        assert codes == [200, 200, 429]
-        assert client.get("/staff/login").status_code == 200  # only POSTs are limited
-    finally:
-        with app.app_context():
-            if ON_POSTGRES:
-                db.session.remove()
-                _truncate_all()
-            db.engine.dispose()
+def test_login_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    data = {"username": "nobody", "password": "wrong-password-1"}
+    codes = [client.post("/staff/login", data=data).status_code for _attempt in range(3)]
+    assert codes == [200, 200, 429]
+    assert client.get("/staff/login").status_code == 200  # only POSTs are limited
 
 
 def test_a_session_cookie_copied_before_logout_no_longer_opens_the_queue(app, make_staff):

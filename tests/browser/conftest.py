@@ -6,10 +6,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from portal import create_app
-from portal.extensions import db
-from tests.conftest import make_config, seed_reference_data
-
 # Nothing listens here: tiles fail to load, as at a riverbank with no signal.
 DEAD_TILES = "http://127.0.0.1:47999/tiles"
 
@@ -24,21 +20,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_app(make_app, tmp_path):
     """The portal on a file SQLite database, served on an ephemeral loopback port."""
-    app = create_app(
-        make_config(
-            tmp_path,
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
-            PUBLIC_BASE_URL=None,
-            # Tiles would need the internet: point them at a closed local port so the
-            # test proves the pages work when tiles cannot load.
-            MAP_TILE_URL=f"{DEAD_TILES}/{{z}}/{{x}}/{{y}}.png",
-        )
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
+        # Tiles would need the internet: point them at a closed local port so the test
+        # proves the pages work when tiles cannot load.
+        MAP_TILE_URL=f"{DEAD_TILES}/{{z}}/{{x}}/{{y}}.png",
     )
-    with app.app_context():
-        db.create_all()
-        seed_reference_data()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -48,8 +37,6 @@ def live_app(tmp_path):
     yield app
     server.shutdown()
     thread.join(5)
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

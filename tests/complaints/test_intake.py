@@ -301,47 +301,26 @@ def _redis_url() -> str:
 
 
 @pytest.mark.parametrize("storage", ["memory", "redis"])
-def test_submissions_are_rate_limited_per_address(tmp_path, _postgres_schema, storage):
-    from portal import create_app
-    from tests.conftest import ON_POSTGRES, make_config, seed_reference_data
-
-    app = create_app(
-        make_config(
-            tmp_path,
-            RATELIMIT_ENABLED=True,
-            COMPLAINT_RATE_LIMIT="2 per minute",
-            RATELIMIT_STORAGE_URI="memory://" if storage == "memory" else _redis_url(),
-        )
+def test_submissions_are_rate_limited_per_address(make_app, storage):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        COMPLAINT_RATE_LIMIT="2 per minute",
+        RATELIMIT_STORAGE_URI="memory://" if storage == "memory" else _redis_url(),
     )
-    with app.app_context():
-        if not ON_POSTGRES:
-            db.create_all()
-        seed_reference_data()
     client = app.test_client()
-    try:
-        codes = [
-            _post(client, VALID | {"lat": "21.9", "lon": "108.6"}).status_code for _ in range(3)
-        ]
-        other = client.post(
-            "/complaints/new", data=VALID, environ_base={"REMOTE_ADDR": "10.0.0.9"}
-        ).status_code
-        assert codes == [303, 303, 429]
-        assert other == 400  # another address is not limited (the form just lacks a place)
-        assert _count(app, Complaint) == 2
-        limited = _post(client, VALID, lang="en")
-        assert "Too many requests" in limited.get_data(as_text=True)
-        if storage == "redis":  # the counters really live in Redis
-            import redis
+    codes = [_post(client, VALID | {"lat": "21.9", "lon": "108.6"}).status_code for _ in range(3)]
+    other = client.post(
+        "/complaints/new", data=VALID, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    ).status_code
+    assert codes == [303, 303, 429]
+    assert other == 400  # another address is not limited (the form just lacks a place)
+    assert _count(app, Complaint) == 2
+    limited = _post(client, VALID, lang="en")
+    assert "Too many requests" in limited.get_data(as_text=True)
+    if storage == "redis":  # the counters really live in Redis
+        import redis
 
-            assert redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).dbsize() > 0
-    finally:
-        with app.app_context():
-            if ON_POSTGRES:
-                from tests.conftest import _truncate_all
-
-                db.session.remove()
-                _truncate_all()
-            db.engine.dispose()
+        assert redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).dbsize() > 0
 
 
 def test_an_unexpected_error_during_a_submission_leaves_no_files(app, client, monkeypatch):

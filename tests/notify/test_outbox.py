@@ -19,8 +19,8 @@ from portal.notify.services import (
     enqueue_email,
     enqueue_sms,
 )
-from tests.conftest import ON_POSTGRES
 from tests.notify.fakes import RecordingSender
+from tests.support import ON_POSTGRES
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -10,13 +10,7 @@ from portal.extensions import db
 from portal.outfalls.models import CategoryL1
 from portal.queue.models import RoutingRule
 from tests import factories as f
-from tests.agencies.conftest import (  # noqa: F401  (fast_hashes is an autouse fixture)
-    PASSWORD,
-    TOTP_SECRET,
-    fast_hashes,
-    login,
-    totp_code,
-)
+from tests.staff import PASSWORD, TOTP_SECRET, login, totp_code
 
 
 @dataclass
@@ -81,31 +75,16 @@ def sign_in(app):
     return _sign_in
 
 
-REPORT = {
-    "category": "illegal_discharge",
-    "description": "夜里有暗管排放黑水。",
-    "identity": "named",
-    "name": "王五",
-    "phone": "13712345678",
-    "email": "wangwu@example.com",
-}
-
-
 @pytest.fixture
-def report(client):
-    """Submit a report as a citizen; returns (case id, tracking number, private token)."""
-    import re
-
-    from sqlalchemy import select
-
-    from portal.complaints.models import Complaint
+def report(seed):
+    """File a report through the intake service, as the web form would; returns
+    (case id, tracking number, private token)."""
 
     def _report(**overrides):
-        r = client.post("/complaints/new", data=REPORT | overrides)
-        assert r.status_code == 303, r.get_data(as_text=True)[:800]
-        token = re.search(r"/complaints/t/([\w-]+)", r.headers["Location"]).group(1)
-        with client.application.app_context():
-            complaint = db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
-            return complaint.id, complaint.tracking_no, token
+        def make():
+            receipt = f.complaint(**overrides)
+            return receipt.complaint.id, receipt.complaint.tracking_no, receipt.token
+
+        return seed(make)
 
     return _report

@@ -1,43 +1,18 @@
-"""Staff accounts: the app with the agencies blueprint, account factories, sign-in helpers."""
+"""Staff accounts for tests: a factory and sign-in helpers (plain functions, no fixtures)."""
 
 import itertools
 import time
 
 import pyotp
-import pytest
-from argon2 import PasswordHasher
 
-from portal.agencies import auth, models
 from portal.agencies import services as staff_services
 from portal.agencies.models import Role, StaffMember
-from portal.agencies.views import bp as agencies_bp
 from portal.extensions import db
 from tests import factories as f
 
 PASSWORD = "correct-horse-battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _serial = itertools.count(1)
-
-
-def ensure_agencies(app):
-    """Register the blueprint and Flask-Login unless create_app already does."""
-    if "agencies" not in app.blueprints:
-        auth.init_app(app)
-        app.register_blueprint(agencies_bp)
-    return app
-
-
-@pytest.fixture
-def app(app):
-    return ensure_agencies(app)
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    """Argon2id with tiny parameters: the same code path, a fraction of the time."""
-    monkeypatch.setattr(
-        models, "password_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
 
 
 def staff_member(
@@ -64,16 +39,6 @@ def staff_member(
         user.totp_confirmed = True
     db.session.flush()
     return user
-
-
-@pytest.fixture
-def make_staff(seed):
-    """Create an account; returns its username (ids via `seed` if needed)."""
-
-    def _make(role: Role = Role.staff, **kw) -> str:
-        return seed(lambda: staff_member(role, **kw).username)
-
-    return _make
 
 
 def totp_code(offset_steps: int = 0) -> str:

@@ -1,13 +1,10 @@
 """Languages, the locale selector, and the language switch."""
 
-from functools import lru_cache
-
 import flask_babel
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale as babel_locale
-from wtforms import Form
-from wtforms.i18n import get_translations as wtforms_translations
 
+from .security import checks_its_own_query
 from .urls import safe_next
 
 # Code -> (native name, text direction). Adding Uyghur later is one row and a catalogue.
@@ -40,6 +37,7 @@ def get_locale() -> str:
 
 
 @bp.get("/lang/<code>")
+@checks_its_own_query  # a broken ?next= leads home, it is no reason to refuse the switch
 def set_language(code: str):
     """Remember a language choice and go back where the user was."""
     # Only local paths: never an open redirect, never a broken header.
@@ -77,17 +75,3 @@ def init_app(app: Flask) -> None:
             "text_dir": LANGUAGES.get(lang, ("", "ltr"))[1],
             "html_lang": "zh-Hans" if lang == "zh" else lang,
         }
-
-
-@lru_cache(maxsize=8)
-def _wtforms_translations(language: str):
-    return wtforms_translations([language])
-
-
-class TranslatedForm(Form):
-    """A plain WTForms form (GET filters, no CSRF token) whose built-in messages ("Not a
-    valid integer value.") follow the page's language, as Flask-WTF's forms already do."""
-
-    class Meta:
-        def get_translations(self, form):
-            return _wtforms_translations(str(babel_locale() or "zh"))

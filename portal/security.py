@@ -1,8 +1,12 @@
 """Response headers that every page gets: CSP, framing, sniffing, referrer."""
 
+from collections.abc import Iterable
+from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, abort, current_app, g, make_response, request, session
+
+from .forms import control_characters
 
 
 def content_security_policy(tile_url: str) -> str:
@@ -27,9 +31,64 @@ def content_security_policy(tile_url: str) -> str:
     )
 
 
+# Browser features no page needs; a page that needs one says so with `allow`.
+FEATURES = ("geolocation", "camera", "microphone", "payment", "usb", "interest-cohort")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def permissions_policy(allowed: Iterable[str] = ()) -> str:
+    """Every feature off, but those `allowed` for this origin."""
+    allowed = set(allowed)
+    return ", ".join(f"{f}=(self)" if f in allowed else f"{f}=()" for f in FEATURES)
+
+
+def allow(*features: str):
+    """View decorator: this page may use these browser features (e.g. "geolocation")."""
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown browser features: {sorted(unknown)}")
+    header = permissions_policy(features)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            response.headers["Permissions-Policy"] = header
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def checks_its_own_query(view):
+    """Mark a view that makes safe any query value itself (the guard below skips it)."""
+    view.checks_its_own_query = True
+    return view
+
+
+def refuse_control_characters():
+    """`before_request`: no control character in a path or a query value reaches a view.
+
+    Raises:
+        NotFound: the path holds one (no page has such an address).
+        BadRequest: a query key or value holds one.
+    """
+    if control_characters(request.path):
+        abort(404)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "checks_its_own_query", False):
+        return
+    for key, values in request.args.lists():
+        if control_characters(key) or any(control_characters(v) for v in values):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Refuse control characters in addresses; add the security headers to every response."""
     csp = content_security_policy(app.config["MAP_TILE_URL"])
+    default_permissions = permissions_policy()
+    app.before_request(refuse_control_characters)
 
     @app.after_request
     def _headers(response):
@@ -37,4 +96,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", default_permissions)
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # A page that sets a session cookie or carries a CSRF token is one person's:
+        # no shared cache (CDN, proxy, the page cache) may keep it.
+        if session.modified or g.get("csrf_token"):
+            response.cache_control.no_store = True
+            response.cache_control.public = False
+            response.cache_control.max_age = None
         return response

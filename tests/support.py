@@ -34,9 +34,18 @@ def make_config(tmp_path, **overrides) -> dict:
 
 
 def truncate_all() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Empty every table and restart every id sequence (PostgreSQL).
+
+    DELETE of the few rows a test wrote, child tables first, is about 4 ms; TRUNCATE of
+    thirty tables takes some 60 ms, which on eight hundred tests is most of a minute.
+    """
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        sequences = conn.scalars(
+            text("SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'")
+        ).all()
+        statements = [f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+        statements += [f"ALTER SEQUENCE {name} RESTART" for name in sequences]
+        conn.exec_driver_sql("; ".join(statements))
 
 
 def seed_reference_data() -> None:

@@ -1,10 +1,10 @@
 """Staff forms: sign-in, second factor, own password, account administration."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
+from ..forms import PostForm
 from ..i18n import localname
 from .models import Role
 from .services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -29,7 +29,7 @@ _NEW_PASSWORD = [
 _SAME_PASSWORD = EqualTo("password", message=_l("The two passwords differ."))
 
 
-class StaffLoginForm(FlaskForm):
+class StaffLoginForm(PostForm):
     """Username and password, the first step of signing in."""
 
     username = StringField(
@@ -45,7 +45,7 @@ class StaffLoginForm(FlaskForm):
     )
 
 
-class TotpVerifyForm(FlaskForm):
+class TotpVerifyForm(PostForm):
     """The six-digit code from the authenticator app."""
 
     code = StringField(
@@ -58,7 +58,7 @@ class TotpVerifyForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PostForm):
     """Change one's own password."""
 
     current_password = PasswordField(
@@ -79,7 +79,7 @@ def _role_choices():
     return [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class _StaffFields(FlaskForm):
+class _StaffFields(PostForm):
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
     email = StringField(
         _l("Email"),

@@ -19,7 +19,7 @@ from flask_login import current_user, login_user, logout_user
 from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..extensions import db, limiter
-from ..formflow import show_error
+from ..formflow import done, show_error
 from ..urls import safe_next
 from . import services
 from .auth import mark_seen, role_required, staff_required
@@ -270,9 +270,7 @@ def account_totp():
     form = TotpVerifyForm()
     if form.validate_on_submit():
         if services.confirm_totp(db.session, user, form.code.data, utcnow()):
-            db.session.commit()
-            flash(_("Two-step verification is set up."), "info")
-            return redirect(url_for(".account"))
+            return done(_("Two-step verification is set up."), url_for(".account"))
         form.code.errors = [_("This code is not valid. Check the clock of your phone.")]
     return _render_setup(form, user, url_for(".account_totp"))
 
@@ -311,9 +309,9 @@ def new_user():
             db.session.rollback()
             show_error(form, exc)
         else:
-            db.session.commit()
-            flash(_("Account %(username)s created.", username=user.username), "info")
-            return redirect(url_for(".list_users"))
+            return done(
+                _("Account %(username)s created.", username=user.username), url_for(".list_users")
+            )
     return render_template("agencies/user_form.html", form=form, user=None)
 
 

@@ -1,7 +1,6 @@
 """Complaint forms: what a citizen may send, checked field by field."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from ..core.geo import CHINA_LAT, CHINA_LON
+from ..forms import PostForm
 from .intake import ComplaintInput
 
 PHONE = Regexp(
@@ -34,7 +34,7 @@ PHONE = Regexp(
 )
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(PostForm):
     """The report form; photos are checked separately by the photo pipeline."""
 
     category = SelectField(
@@ -122,7 +122,7 @@ class ComplaintForm(FlaskForm):
         )
 
 
-class AddInfoForm(FlaskForm):
+class AddInfoForm(PostForm):
     """More information or photos from the reporter on an open case."""
 
     message = TextAreaField(
@@ -135,7 +135,7 @@ class AddInfoForm(FlaskForm):
     photos = MultipleFileField(_l("Photos (up to 6)"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(PostForm):
     """The reporter's rating of the outcome of a closed case."""
 
     rating = IntegerField(
@@ -145,7 +145,7 @@ class RatingForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=1000)])
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(PostForm):
     """The reporter disputes the outcome; the case reopens."""
 
     reason = TextAreaField(
@@ -157,7 +157,7 @@ class DisputeForm(FlaskForm):
     )
 
 
-class LookupForm(FlaskForm):
+class LookupForm(PostForm):
     """Find one's case by tracking number and the phone or email given with it."""
 
     tracking_no = StringField(
@@ -170,5 +170,5 @@ class LookupForm(FlaskForm):
     )
 
 
-class SupportForm(FlaskForm):
+class SupportForm(PostForm):
     """ "This affects me too" on an existing open complaint (a button with CSRF only)."""

@@ -18,14 +18,16 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..core.geo import parse_point
 from ..core.storage import FileStore
 from ..extensions import db, limiter
-from ..formflow import run_form, show_error
+from ..formflow import done, run_form, show_error
 from ..i18n import localname
+from ..security import allow, permissions_policy
 from ..urls import public_url
 from . import intake, public, tracking
 from .forms import AddInfoForm, ComplaintForm, DisputeForm, LookupForm, RatingForm, SupportForm
@@ -53,8 +55,8 @@ def _private(response):
 # --- Reporting ---------------------------------------------------------------------------
 
 
-def _complaint_form() -> ComplaintForm:
-    form = ComplaintForm()
+def _complaint_form(**kwargs) -> ComplaintForm:
+    form = ComplaintForm(**kwargs)
     form.category.choices = [(c.code, c) for c in intake.active_categories()]
     return form
 
@@ -77,7 +79,12 @@ def _nearby(outfall, now):
     )
 
 
+# The form may locate the phone and take photos; no other page may.
+REPORT_FEATURES = ("geolocation", "camera")
+
+
 @bp.route("/new", methods=["GET", "POST"])
+@allow(*REPORT_FEATURES)
 @_limit("COMPLAINT_RATE_LIMIT")
 def new_complaint():
     """The report form; a QR page's link pre-fills the outfall (?outfall=<code>)."""
@@ -112,6 +119,37 @@ def new_complaint():
         ]
         return _render_new(form, 503)
     return redirect(url_for("complaints.track", token=receipt.token, new=1), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+@bp.errorhandler(429)
+def _refused_report(error):
+    """Too many reports, or too big a request: the form again, with what can be kept."""
+    if request.endpoint != "complaints.new_complaint" or request.method != "POST":
+        return error
+    # The body of a too-large request is never read: its fields cannot be kept.
+    form = _complaint_form(formdata=None)
+    if error.code == 429:
+        # The limiter refused before the view read anything: the text is still there.
+        form.process(request.form)
+        form.photos.data = None
+        message = _(
+            "You have sent several reports in a short time. Please wait a few minutes and "
+            "send this one again; what you typed is kept. If it is urgent, call %(hotline)s.",
+            hotline=current_app.config["HOTLINE"],
+        )
+    else:
+        message = _(
+            "The photos together are larger than the portal accepts (%(mb)s MB). Send fewer "
+            "or smaller photos.",
+            mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        )
+    form.photos.errors = [message]
+    response = make_response(_render_new(form, error.code))
+    response.headers["Permissions-Policy"] = permissions_policy(REPORT_FEATURES)
+    if error.code == 429 and getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @bp.get("/nearby.json")
@@ -217,9 +255,7 @@ def rate(token: str):
         lambda: tracking.rate(complaint, form.rating.data, form.comment.data or "", utcnow()),
     ):
         return _render_track(_case_or_404(token), token, rating=form, status=400)
-    db.session.commit()
-    flash(_("Thank you for rating the outcome."), "success")
-    return redirect(url_for("complaints.track", token=token), 303)
+    return done(_("Thank you for rating the outcome."), url_for("complaints.track", token=token))
 
 
 @bp.post("/t/<token>/dispute")
@@ -232,9 +268,7 @@ def dispute(token: str):
         lambda: tracking.dispute(complaint, form.reason.data, utcnow()),
     ):
         return _render_track(_case_or_404(token), token, disputing=form, status=400)
-    db.session.commit()
-    flash(_("The case was reopened."), "success")
-    return redirect(url_for("complaints.track", token=token), 303)
+    return done(_("The case was reopened."), url_for("complaints.track", token=token))
 
 
 def _send_photo(photo: ComplaintPhoto, kind: str, private: bool):

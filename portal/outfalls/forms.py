@@ -5,7 +5,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
-from ..i18n import TranslatedForm
+from ..forms import FilterForm
 from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS, WATER_KIND
 from .services import OutfallFilters
 
@@ -16,7 +16,7 @@ def _choices(table: dict) -> list[SelectChoice]:
     ]
 
 
-class OutfallFilterForm(TranslatedForm):
+class OutfallFilterForm(FilterForm):
     """Filters of the outfall list; every value is checked, none is trusted."""
 
     region = StringField(
@@ -49,7 +49,7 @@ class OutfallFilterForm(TranslatedForm):
         )
 
 
-class CodeLookupForm(TranslatedForm):
+class CodeLookupForm(FilterForm):
     """The "type the code on the signboard" box."""
 
     code = StringField(_l("Outfall code"))

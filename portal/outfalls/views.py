@@ -20,6 +20,7 @@ from ..core.clock import local_today
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.storage import FileStore
 from ..extensions import db
+from ..security import allow
 from ..urls import public_url
 from . import clustering, qr, services, signboard
 from .forms import CodeLookupForm, OutfallFilterForm
@@ -85,6 +86,7 @@ MAP_FILTERS = ("type", "kind", "remediation", "region")
 
 
 @bp.get("/map")
+@allow("geolocation")  # "my position"
 @public
 def outfall_map():
     """All outfalls on a map with filters; the list view stays one link away."""

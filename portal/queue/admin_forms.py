@@ -1,7 +1,6 @@
 """Forms of the coordinator's admin pages: routing rules, holidays, templates, service levels."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,7 +24,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..i18n import TranslatedForm, localname
+from ..forms import FilterForm, PostForm
+from ..i18n import localname
 from ..outfalls.labels import CATEGORY_L1
 
 
@@ -50,7 +50,7 @@ def outfall_type_choices(any_label) -> list[tuple[str, str]]:
     ]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(PostForm):
     """A routing rule; empty category, outfall type or region means any."""
 
     category = SelectField(_l("Complaint category"), choices=[], default="")
@@ -75,7 +75,7 @@ class RuleForm(FlaskForm):
         self.assisting.choices = [SelectChoice(d.id, localname(d)) for d in departments]
 
 
-class RouteTestForm(TranslatedForm):
+class RouteTestForm(FilterForm):
     """Which rule would place a report (query string, no CSRF: it changes nothing)."""
 
     category = SelectField(_l("Complaint category"), choices=[], validate_choice=True)
@@ -89,7 +89,7 @@ class RouteTestForm(TranslatedForm):
         self.outfall_type.choices = outfall_type_choices(_l("None (no outfall)"))
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(PostForm):
     """Declare a day a holiday or a (make-up) working day."""
 
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
@@ -108,7 +108,7 @@ class CalendarDayForm(FlaskForm):
             raise ValidationError(_l("Give a date between 2000 and 2100."))
 
 
-class CalendarYearForm(FlaskForm):
+class CalendarYearForm(PostForm):
     """Mark a year whose holidays have all been entered."""
 
     year = IntegerField(
@@ -120,11 +120,11 @@ class CalendarYearForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PostForm):
     """A bare POST (delete buttons): only the CSRF token."""
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(PostForm):
     """A reply template for one category or for all."""
 
     category = SelectField(_l("Complaint category"), choices=[], default="")
@@ -142,7 +142,7 @@ class TemplateForm(FlaskForm):
         self.category.choices = category_choices(categories, _l("All categories"))
 
 
-class CategoryRowForm(TranslatedForm):
+class CategoryRowForm(FilterForm):
     """One category's service levels (a row of the table; the parent form holds the CSRF)."""
 
     code = HiddenField()
@@ -169,7 +169,7 @@ class CategoryRowForm(TranslatedForm):
             raise ValidationError(_l("Completing cannot take fewer days than accepting."))
 
 
-class CategoriesForm(FlaskForm):
+class CategoriesForm(PostForm):
     """The service levels of every category at once."""
 
     rows = FieldList(FormField(CategoryRowForm))

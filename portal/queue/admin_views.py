@@ -17,7 +17,7 @@ from ..agencies.auth import staff_required
 from ..core.clock import local_today, utcnow
 from ..core.errors import UserError
 from ..extensions import db
-from ..formflow import show_error
+from ..formflow import done, show_error
 from ..i18n import localname
 from .admin_forms import (
     CalendarDayForm,
@@ -78,9 +78,7 @@ def _form_page(form, save: Callable[[], object], saved: str, back: str, page: st
             db.session.rollback()
             show_error(form, error)
         else:
-            db.session.commit()
-            flash(saved, "success")
-            return redirect(url_for(back), 303)
+            return done(saved, url_for(back))
     status = 400 if request.method == "POST" else 200
     return render_template(page, form=form, **context), status
 
@@ -176,9 +174,7 @@ def delete_rule(rule_id: int):
     rule = db.get_or_404(RoutingRule, rule_id)
     _reject_bad_post()
     db.session.delete(rule)
-    db.session.commit()
-    flash(_("The rule was deleted."), "success")
-    return redirect(url_for("queue_admin.list_rules"), 303)
+    return done(_("The rule was deleted."), url_for("queue_admin.list_rules"))
 
 
 # --- Holidays and deadlines --------------------------------------------------------------
@@ -327,9 +323,7 @@ def delete_template(template_id: int):
     template = db.get_or_404(ResponseTemplate, template_id)
     _reject_bad_post()
     db.session.delete(template)
-    db.session.commit()
-    flash(_("The template was deleted."), "success")
-    return redirect(url_for("queue_admin.list_templates"), 303)
+    return done(_("The template was deleted."), url_for("queue_admin.list_templates"))
 
 
 # --- Service levels of complaint categories ----------------------------------------------

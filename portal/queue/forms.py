@@ -1,7 +1,6 @@
 """Queue forms: filters (GET) and actions (POST, with CSRF)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,11 +13,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..complaints.labels import COMPLAINT_STATUS
-from ..i18n import TranslatedForm
+from ..forms import FilterForm, PostForm
 from .states import Action
 
 
-class QueueFilterForm(TranslatedForm):
+class QueueFilterForm(FilterForm):
     """Queue filters from the query string; every value is checked."""
 
     state = SelectField(
@@ -44,7 +43,7 @@ class QueueFilterForm(TranslatedForm):
     after = StringField(validators=[Optional(), Length(max=80)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PostForm):
     """One workflow action with its message, target department or merge target."""
 
     action = HiddenField(validators=[DataRequired()])
@@ -59,7 +58,7 @@ class ActionForm(FlaskForm):
             return None
 
 
-class NoteForm(FlaskForm):
+class NoteForm(PostForm):
     """An internal note or a public reply."""
 
     text = TextAreaField(
@@ -69,7 +68,7 @@ class NoteForm(FlaskForm):
     public = BooleanField(_l("Public reply to the reporter"))
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(PostForm):
     """Ask for more time."""
 
     days = IntegerField(
@@ -82,7 +81,7 @@ class ExtensionForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PostForm):
     """Approve or refuse an extension."""
 
     approve = HiddenField(validators=[DataRequired()])

@@ -22,7 +22,7 @@ from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..core.storage import FileStore
 from ..extensions import db
-from ..formflow import run_form
+from ..formflow import done, run_form
 from . import access, actions, extension_requests, queries
 from .calendar import calendar_gaps
 from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
@@ -181,9 +181,7 @@ def add_note(complaint_id: int):
         "text",
     ):
         return _render_case(_case_or_404(complaint_id), note_form=form, status=400)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
+    return done(_("Saved."), url_for("queue.show_case", complaint_id=complaint_id))
 
 
 @bp.post("/cases/<int:complaint_id>/extension")
@@ -199,9 +197,9 @@ def request_extension(complaint_id: int):
         "reason",
     ):
         return _render_case(_case_or_404(complaint_id), ext_form=form, status=400)
-    db.session.commit()
-    flash(_("The extension was requested."), "success")
-    return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
+    return done(
+        _("The extension was requested."), url_for("queue.show_case", complaint_id=complaint_id)
+    )
 
 
 @bp.post("/extensions/<int:request_id>/decide")
@@ -219,9 +217,9 @@ def decide_extension(request_id: int):
         )
     except UserError:
         abort(403)
-    db.session.commit()
-    flash(_("Decision recorded."), "success")
-    return redirect(url_for("queue.show_case", complaint_id=extension.complaint_id), 303)
+    return done(
+        _("Decision recorded."), url_for("queue.show_case", complaint_id=extension.complaint_id)
+    )
 
 
 @bp.get("/cases/<int:complaint_id>/photos/<int:photo_id>/<kind>")

@@ -5,7 +5,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..i18n import TranslatedForm
+from ..forms import FilterForm
 from ..outfalls.labels import CATEGORY_L1, WATER_KIND
 from .planner import SearchFilters
 
@@ -18,7 +18,7 @@ def _choices(table: dict) -> list[SelectChoice]:
     ]
 
 
-class SearchForm(TranslatedForm):
+class SearchForm(FilterForm):
     q = StringField(
         _l("Search"),
         validators=[

@@ -316,7 +316,7 @@ def test_submissions_are_rate_limited_per_address(make_app, storage):
     assert other == 400  # another address is not limited (the form just lacks a place)
     assert _count(app, Complaint) == 2
     limited = _post(client, VALID, lang="en")
-    assert "Too many requests" in limited.get_data(as_text=True)
+    assert "You have sent several reports in a short time" in limited.get_data(as_text=True)
     if storage == "redis":  # the counters really live in Redis
         import redis
 

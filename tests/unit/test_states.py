@@ -138,3 +138,26 @@ def test_actions_needing_a_reason_reply_or_target():
 
 def test_transition_error_is_a_value_error():
     assert issubclass(TransitionError, ValueError)
+
+
+def test_every_event_kind_has_a_label_in_both_languages():
+    from babel.messages.pofile import read_po
+
+    from portal.complaints.labels import EVENT_KIND
+    from portal.complaints.models import EventKind
+    from portal.config import ROOT
+
+    assert set(EVENT_KIND) == {k.value for k in EventKind}
+    for lang in ("zh", "en"):
+        with (ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalogue = read_po(fh, locale=lang)
+        for kind in EventKind:
+            message = catalogue.get(EVENT_KIND[kind.value]._args[0])
+            assert message is not None and message.string, (lang, kind)
+
+
+def test_every_workflow_action_that_reaches_the_history_is_an_event_kind():
+    from portal.complaints.models import EventKind
+
+    recorded = set(Action) - {Action.dispute, Action.reporter_replied}
+    assert {a.value for a in recorded} <= {k.value for k in EventKind}

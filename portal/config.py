@@ -84,5 +84,8 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Six photos of 10 MB and the form around them; anything bigger is refused unread.
     MAX_CONTENT_LENGTH = 62 * 1024 * 1024
+    # Where to report a vulnerability (a mailto: or https: URI), published as
+    # /.well-known/security.txt (RFC 9116); unset, that address answers 404.
+    SECURITY_CONTACT: str | None = None
     # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
     PROXY_FIX_HOPS = 0

@@ -1,11 +1,13 @@
 """Response headers that every page gets: CSP, framing, sniffing, referrer."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, make_response, request, session
 
+from .core.clock import utcnow
 from .forms import control_characters
 
 
@@ -84,11 +86,24 @@ def refuse_control_characters():
             abort(400)
 
 
+def _security_txt():
+    """RFC 9116: where to report a vulnerability, valid for a year from today."""
+    contact = current_app.config.get("SECURITY_CONTACT")
+    if not contact:
+        abort(404)
+    expires = (utcnow() + timedelta(days=365)).strftime("%Y-%m-%dT00:00:00Z")
+    body = f"Contact: {contact}\nExpires: {expires}\nPreferred-Languages: zh, en\n"
+    response = make_response(body)
+    response.mimetype = "text/plain"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Refuse control characters in addresses; add the security headers to every response."""
     csp = content_security_policy(app.config["MAP_TILE_URL"])
     default_permissions = permissions_policy()
     app.before_request(refuse_control_characters)
+    app.add_url_rule("/.well-known/security.txt", "security_txt", _security_txt)
 
     @app.after_request
     def _headers(response):

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
 
 from .. import files
 from ..agencies.models import Department
@@ -171,6 +171,17 @@ class Complaint(db.Model):
         if self.lat is None or self.lon is None:
             return None
         return round(self.lat, 3), round(self.lon, 3)
+
+
+def case_page_loads() -> tuple:
+    """Loader options for a page showing one whole case (tracking page, staff case page)."""
+    return (
+        joinedload(Complaint.category),
+        joinedload(Complaint.outfall),
+        joinedload(Complaint.department),
+        selectinload(Complaint.photos),
+        selectinload(Complaint.events),
+    )
 
 
 class Reporter(db.Model):

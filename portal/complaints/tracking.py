@@ -4,12 +4,11 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.errors import UserError
 from ..extensions import db
 from .events import append_event
-from .models import ActorKind, Complaint, ComplaintStatus, EventKind, Reporter
+from .models import ActorKind, Complaint, ComplaintStatus, EventKind, Reporter, case_page_loads
 from .signals import complaint_reopened, information_added
 from .tokens import make_token, normalise_tracking_no, token_hash
 from .uploads import Photo, Staged, Stores, discard, stage_photos
@@ -24,13 +23,7 @@ def find_by_token(token: str) -> Complaint | None:
     return db.session.scalars(
         select(Complaint)
         .where(Complaint.token_hash == token_hash(token))
-        .options(
-            joinedload(Complaint.category),
-            joinedload(Complaint.outfall),
-            joinedload(Complaint.department),
-            selectinload(Complaint.photos),
-            selectinload(Complaint.events),
-        )
+        .options(*case_page_loads())
     ).first()
 
 

@@ -3,11 +3,10 @@
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..agencies.models import Role, StaffMember
 from ..complaints.events import append_event
-from ..complaints.models import ActorKind, Complaint, EventKind, Reporter
+from ..complaints.models import ActorKind, Complaint, EventKind, Reporter, case_page_loads
 from ..complaints.tokens import normalise_tracking_no
 from ..extensions import db
 from . import states
@@ -40,13 +39,7 @@ def case_for(actor: StaffMember, complaint_id: int) -> Complaint | None:
     return db.session.scalars(
         select(Complaint)
         .where(Complaint.id == complaint_id, visible_to(actor))
-        .options(
-            joinedload(Complaint.category),
-            joinedload(Complaint.outfall),
-            joinedload(Complaint.department),
-            selectinload(Complaint.photos),
-            selectinload(Complaint.events),
-        )
+        .options(*case_page_loads())
     ).first()
 
 

@@ -3,9 +3,7 @@
 import re
 
 import pytest
-from argon2 import PasswordHasher
 
-from portal.agencies import models as agency_models
 from portal.agencies.models import Role
 from portal.agencies.services import create_staff
 from portal.extensions import db
@@ -13,15 +11,6 @@ from portal.queue.models import RoutingRule
 from tests import factories as f
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(
-        agency_models,
-        "password_hasher",
-        PasswordHasher(time_cost=1, memory_cost=64, parallelism=1),
-    )
 
 
 def test_staff_accepts_and_replies_and_the_reporter_sees_the_reply(live_app, browser):

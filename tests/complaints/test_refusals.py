@@ -67,3 +67,12 @@ def test_hsts_only_behind_https(app, client):
     assert "Strict-Transport-Security" not in client.get("/").headers
     app.config["SESSION_COOKIE_SECURE"] = True
     assert "max-age=31536000" in client.get("/").headers["Strict-Transport-Security"]
+
+
+def test_security_txt_names_the_configured_contact(app, client):
+    assert client.get("/.well-known/security.txt").status_code == 404
+    app.config["SECURITY_CONTACT"] = "mailto:security@pwk.example.test"
+    r = client.get("/.well-known/security.txt")
+    assert r.mimetype == "text/plain"
+    assert "Contact: mailto:security@pwk.example.test" in r.get_data(as_text=True)
+    assert "Expires: " in r.get_data(as_text=True)

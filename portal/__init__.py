@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .agencies.views import bp as agencies_bp
     from .api import bp as api_bp
     from .complaints import labels as complaint_labels
+    from .complaints import record as complaint_record
+    from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
     from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
@@ -61,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
+    app.register_blueprint(record_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(queue_bp)
@@ -75,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     labels.register(app)
     complaint_labels.register(app)
+    complaint_record.init_app(app)
     queue_labels.register(app)
     security.init_app(app)
     errors.init_app(app)

@@ -41,6 +41,8 @@ class DefaultConfig:
     PAGE_SIZE = 50
     SEARCH_INDEX_DIR: str | None = None  # defaults to instance/search_index
     SEARCH_PAGE_SIZE = 20
+    # Reports per page of the public record (/complaints/), newest first.
+    RECORD_PAGE_SIZE = 25
     # Update the index after each commit that changes a searchable row.
     SEARCH_AUTO_INDEX = True
     # Where originals of citizens' photos are kept as evidence; never served publicly.

@@ -1,5 +1,7 @@
 """Languages, the locale selector, and the language switch."""
 
+from datetime import UTC
+
 import flask_babel
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale as babel_locale
@@ -55,9 +57,15 @@ def localname(obj) -> str:
     return obj.name
 
 
+def datetime_attr(moment) -> str:
+    """A moment as a valid HTML `datetime` attribute: UTC, whole seconds, "Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def init_app(app: Flask) -> None:
-    """Expose the language list, text direction and `localname` to templates."""
+    """Expose the language list, text direction, `localname` and `datetime_attr` to templates."""
     app.add_template_filter(localname)
+    app.add_template_filter(datetime_attr)
     app.jinja_env.globals.update(
         format_date=flask_babel.format_date,
         format_datetime=flask_babel.format_datetime,

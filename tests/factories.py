@@ -164,9 +164,11 @@ def complaint(
     email: str = "wangwu@example.com",
     consent: bool = False,
     now: datetime | None = None,
+    **extra,
 ):
     """A citizen's report filed through the real intake (routing, deadlines, outbox);
-    returns its receipt. Field names as on the web form."""
+    returns its receipt. Field names as on the web form; `extra` sets other ComplaintInput
+    fields (channel, received_at, …)."""
     from portal.complaints import intake
     from portal.core.clock import utcnow
 
@@ -181,5 +183,6 @@ def complaint(
         phone=phone,
         email=email,
         consent_publish=consent,
+        **extra,
     )
     return intake.submit(data, [], now or utcnow())

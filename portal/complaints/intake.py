@@ -9,7 +9,7 @@ leaves either the whole complaint or nothing, and no staged file behind.
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -26,6 +26,7 @@ from ..urls import public_url
 from .events import append_event
 from .models import (
     ActorKind,
+    Channel,
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
@@ -65,6 +66,20 @@ class ComplaintInput:
     consent_publish: bool = False
     ip: str = ""
     locale: str = "zh"
+    # How it reached us and when (staff intake: a call's time, a letter's arrival). The
+    # deadlines count from `received_at`; None means now (the web form, Open311).
+    channel: str = Channel.web.value
+    received_at: datetime | None = None
+    # The 12345 hotline's work order number, for a case transferred from it.
+    hotline_order_no: str = ""
+    # The staff member who entered it (None: the reporter filed it themselves).
+    entered_by: int | None = None
+
+
+# How far back a received-at may lie: a letter takes days, a forgotten one is a new report.
+MAX_RECEIVED_AGE = timedelta(days=60)
+# A received-at this far ahead of the server clock is a typo, not clock skew.
+MAX_RECEIVED_AHEAD = timedelta(minutes=5)
 
 
 @dataclass
@@ -164,6 +179,8 @@ def file_complaint(
     ).first()
     if category is None:
         raise UserError(_("Choose what kind of problem this is."), "category")
+    received = _received_at(data, now)
+    channel, order_no = _channel(data)
     outfall = find_outfall(data.outfall_code)
     lat, lon, source = _location(data, photos, outfall)
 
@@ -175,12 +192,15 @@ def file_complaint(
         category=category,
         description=data.description.strip(),
         outfall=outfall,
+        water_body_id=outfall.water_body_id if outfall else None,
         lat=round(lat, 6),
         lon=round(lon, 6),
         location_source=source,
         status=ComplaintStatus.submitted,
         consent_publish=data.consent_publish,
-        created_at=now,
+        channel=channel,
+        hotline_order_no=order_no,
+        created_at=received,
         updated_at=now,
     )
     db.session.add(complaint)
@@ -199,7 +219,13 @@ def file_complaint(
         )
     )
     stage_photos(complaint, photos, stores, staged)
-    append_event(complaint, EventKind.submitted, now, actor_kind=ActorKind.reporter)
+    append_event(
+        complaint,
+        EventKind.submitted,
+        now,
+        actor_kind=ActorKind.staff if data.entered_by else ActorKind.reporter,
+        actor_id=data.entered_by,
+    )
     with force_locale(data.locale or "zh"):  # the reporter's language, whichever channel
         link = tracking_link(token) if named and data.email else ""
         _acknowledge(data, complaint, named, link, now)
@@ -227,6 +253,47 @@ def _acknowledge(data: ComplaintInput, complaint: Complaint, named: bool, link: 
             ),
             now,
         )
+
+
+def _received_at(data: ComplaintInput, now: datetime) -> datetime:
+    """When the report was received: as the channel says, else now.
+
+    Raises:
+        UserError: in the future, or older than MAX_RECEIVED_AGE (field "received_at").
+    """
+    received = data.received_at
+    if received is None:
+        return now
+    if received.tzinfo is None:
+        raise ValueError("naive received_at; give an aware datetime")
+    if received > now + MAX_RECEIVED_AHEAD:
+        raise UserError(_("The time received cannot be in the future."), "received_at")
+    if received < now - MAX_RECEIVED_AGE:
+        raise UserError(
+            _(
+                "The time received is more than %(days)s days ago; check the date.",
+                days=MAX_RECEIVED_AGE.days,
+            ),
+            "received_at",
+        )
+    return min(received, now)
+
+
+def _channel(data: ComplaintInput) -> tuple[str, str]:
+    """The channel and the 12345 work order number (required for a 12345 transfer).
+
+    Raises:
+        UserError: an unknown channel (field "channel"), or a 12345 transfer without its
+            order number (field "hotline_order_no").
+    """
+    try:
+        channel = Channel(data.channel)
+    except ValueError:
+        raise UserError(_("Choose how the report reached you."), "channel") from None
+    order_no = (data.hotline_order_no or "").strip()
+    if channel is Channel.hotline_12345 and not order_no:
+        raise UserError(_("Give the 12345 work order number."), "hotline_order_no")
+    return channel.value, order_no
 
 
 def _location(

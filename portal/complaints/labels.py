@@ -45,6 +45,16 @@ EVENT_KIND = {
     "escalated": _l("Overdue: escalated to the department head and coordinator"),
 }
 
+CHANNEL = {
+    "web": _l("Online form"),
+    "phone_12369": _l("Phone (12369 hotline)"),
+    "hotline_12345": _l("Transferred from the 12345 hotline"),
+    "letter": _l("Letter"),
+    "in_person": _l("In person"),
+    "wechat": _l("WeChat message"),
+    "open311": _l("Open311 app"),
+}
+
 LOCATION_SOURCE = {
     "pin": _l("placed on the map"),
     "device": _l("from the phone's location"),
@@ -59,4 +69,5 @@ def register(app) -> None:
         complaint_status=COMPLAINT_STATUS,
         event_kind=EVENT_KIND,
         location_source=LOCATION_SOURCE,
+        channel=CHANNEL,
     )

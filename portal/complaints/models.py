@@ -60,6 +60,28 @@ OPEN_STATUSES = frozenset(
 )
 
 
+class Channel(enum.StrEnum):
+    """How a report reached the portal (labels.CHANNEL gives each its two languages)."""
+
+    web = "web"  # the public report form
+    phone_12369 = "phone_12369"  # the environment hotline 12369, entered by staff
+    hotline_12345 = "hotline_12345"  # a work order transferred from the 12345 hotline
+    letter = "letter"
+    in_person = "in_person"
+    wechat = "wechat"  # a message to the bureau's WeChat account
+    open311 = "open311"
+
+
+# Channels a staff member enters by hand (the others file themselves).
+STAFF_CHANNELS = (
+    Channel.phone_12369,
+    Channel.hotline_12345,
+    Channel.letter,
+    Channel.in_person,
+    Channel.wechat,
+)
+
+
 class LocationSource(enum.StrEnum):
     pin = "pin"  # placed on the map or typed
     device = "device"  # the phone's geolocation
@@ -92,6 +114,16 @@ class Complaint(db.Model):
         Index("ix_complaints_status_due", "status", "complete_due_at", "id"),
         Index("ix_complaints_category_due", "category_id", "complete_due_at"),
         Index("ix_complaints_region_due", "region_id", "complete_due_at"),
+        # The public record (/complaints/): newest first, keyset on (created_at, id), one
+        # index per filter so any one of them stays an index range scan at 1M rows.
+        Index("ix_complaints_created_id", "created_at", "id"),
+        Index("ix_complaints_category_created", "category_id", "created_at", "id"),
+        Index("ix_complaints_department_created", "department_id", "created_at", "id"),
+        Index("ix_complaints_region_created", "region_id", "created_at", "id"),
+        Index("ix_complaints_water_created", "water_body_id", "created_at", "id"),
+        # The queue sorted by receipt (a department's open cases; the coordinator's).
+        Index("ix_complaints_open_received", "department_id", "is_open", "created_at", "id"),
+        Index("ix_complaints_open_created", "is_open", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,9 +144,13 @@ class Complaint(db.Model):
     )
     # Derived from status (see _track_open), stored so open cases have indexes of their own.
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
-    channel: Mapped[str] = mapped_column(String(16), default="web")
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.web.value)
+    # The 12345 hotline's work order number (工单号) of a case transferred from it.
+    hotline_order_no: Mapped[str] = mapped_column(String(40), default="")
     consent_publish: Mapped[bool] = mapped_column(Boolean, default=False)
     supporters: Mapped[int] = mapped_column(Integer, default=0)
+    # When the report was received, whatever the channel (a phone call's time, a letter's
+    # arrival): the deadlines, the public dates and the monthly figures count from it.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
@@ -124,6 +160,8 @@ class Complaint(db.Model):
     # Handling, set by the queue. No department means the coordinator's triage list.
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
     region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("regions.id"))
+    # The linked outfall's receiving water, copied at intake so the public list filters on it.
+    water_body_id: Mapped[Optional[int]] = mapped_column(ForeignKey("water_bodies.id"))
     routing_rule_id: Mapped[Optional[int]] = mapped_column(Integer)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # The acceptance clock runs from receipt, or from the last transfer.
@@ -132,6 +170,8 @@ class Complaint(db.Model):
     complete_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     accepted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Working days from receipt to resolution, set when resolved (the department figures).
+    completion_workdays: Mapped[Optional[int]] = mapped_column(Integer)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     # When the clock stopped to wait for the reporter (None: running).
@@ -150,6 +190,11 @@ class Complaint(db.Model):
     events: Mapped[list["ComplaintEvent"]] = relationship(
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintEvent.id"
     )
+
+    @validates("channel")
+    def _known_channel(self, _key: str, value: str) -> str:
+        """Only the channels of the Channel enum (a typo is an error, not a new channel)."""
+        return Channel(value).value
 
     @validates("status")
     def _track_open(self, _key: str, value: ComplaintStatus) -> ComplaintStatus:

@@ -1,9 +1,10 @@
-"""Queue tables: routing rules, calendar overrides, pauses, extensions, reply templates."""
+"""Queue tables: routing rules, calendar overrides, pauses, extensions, reply templates, the
+monthly figures of each department."""
 
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..agencies.models import Department
@@ -97,3 +98,27 @@ class ResponseTemplate(db.Model):
     category_code: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+
+
+class DepartmentMonth(db.Model):
+    """One department's cases received in one month (China time), and what became of them.
+
+    A rollup kept by queue.rollup whenever a case changes (never edited by hand): the public
+    department pages read these rows instead of aggregating every complaint per request.
+    """
+
+    __tablename__ = "department_months"
+
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    completed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    # {working days to completion: cases}, so a median over any run of months is exact.
+    completion_days: Mapped[dict] = mapped_column(JSON, default=dict)

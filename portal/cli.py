@@ -163,8 +163,23 @@ def tick_command():
     report = tick(utcnow())
     db.session.commit()
     click.echo(
-        f"Queue: {report.warned} warned, {report.escalated} escalated, {report.closed} closed."
+        f"Queue: {report.warned} warned, {report.escalated} escalated, {report.closed} closed; "
+        f"{report.refreshed} department-month figures refreshed."
     )
+
+
+@portal_group.command("rollup")
+@click.option(
+    "--rebuild", is_flag=True, help="Recompute every month (after an upgrade or bulk load)."
+)
+def rollup_command(rebuild: bool):
+    """The departments' monthly figures: refresh this month and last, or rebuild all."""
+    from .core.clock import utcnow
+    from .queue import rollup
+
+    rows = rollup.rebuild() if rebuild else rollup.refresh_recent(utcnow())
+    db.session.commit()
+    click.echo(f"{rows} department-month figures written.")
 
 
 @portal_group.group("audit")
@@ -191,8 +206,11 @@ def audit_verify_command():
 def synth_complaints_command(count: int):
     """Add COUNT synthetic complaints (bulk) for benchmarks of the queue."""
     from .demo.synthetic_complaints import generate_synthetic_complaints
+    from .queue import rollup
 
     made = generate_synthetic_complaints(db.session, count)
+    db.session.commit()
+    rollup.rebuild()  # the departments' monthly figures, as the queue keeps them
     db.session.commit()
     _analyze()
     click.echo(f"Generated {made} synthetic complaints.")

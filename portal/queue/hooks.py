@@ -1,8 +1,10 @@
-"""Connect the queue to the complaint signals (complaints never import the queue)."""
+"""Connect the queue to the complaint signals (complaints never import the queue) and to the
+session (the monthly figures)."""
 
 from flask import Flask
 
 from ..complaints.signals import complaint_reopened, complaint_submitted, information_added
+from . import rollup
 from .actions import on_information_added, on_reopened
 from .placement import route
 
@@ -24,3 +26,5 @@ def init_app(app: Flask) -> None:
     complaint_submitted.connect(_on_submitted, weak=False)
     information_added.connect(_on_information_added, weak=False)
     complaint_reopened.connect(_on_reopened, weak=False)
+    # The departments' monthly figures follow every change of a case (session events).
+    rollup.init_app(app)

@@ -9,7 +9,7 @@ from ..complaints.events import append_event
 from ..complaints.models import ActorKind, Complaint, ComplaintStatus, EventKind
 from ..core.workdays import WorkingCalendar
 from ..extensions import db
-from . import deadlines
+from . import deadlines, rollup
 from .calendar import load_calendar
 from .notices import notify_department, notify_escalation
 
@@ -22,10 +22,13 @@ class TickReport:
     warned: int = 0
     escalated: int = 0
     closed: int = 0
+    refreshed: int = 0  # department_months rows recomputed (this month and last)
 
 
 def tick(now: datetime, *, batch: int = 500) -> TickReport:
-    """Warn before breach, escalate (督办) at breach, close unrated resolved cases after 7 days.
+    """Warn before breach, escalate (督办) at breach, close unrated resolved cases after 7 days;
+    recompute the departments' figures of this month and last (a safety net: they are kept
+    current on every change).
 
     Idempotent: each case is warned and escalated once per deadline (an extension resets).
     """
@@ -33,6 +36,7 @@ def tick(now: datetime, *, batch: int = 500) -> TickReport:
         warned=_warn(now, load_calendar(), batch),
         escalated=_escalate(now, batch),
         closed=_auto_close(now, batch),
+        refreshed=rollup.refresh_recent(now),
     )
 
 

@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
     from .queue.admin_views import bp as queue_admin_bp
+    from .queue.intake_views import bp as queue_intake_bp
     from .queue.scorecard import bp as departments_bp
     from .queue.views import bp as queue_bp
 
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(queue_admin_bp)
+    app.register_blueprint(queue_intake_bp)
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
     agencies_auth.init_app(app)

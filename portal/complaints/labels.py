@@ -1,5 +1,8 @@
 """Translated labels for complaint codes; templates reach them as `labels.*`."""
 
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 COMPLAINT_STATUS = {
@@ -38,6 +41,7 @@ EVENT_KIND = {
     "note": _l("Internal note"),
     "assist_note": _l("Note from an assisting department"),
     "identity_viewed": _l("Reporter identity viewed"),
+    "hotline_order": _l("Linked to a 12345 work order"),
     "extension_requested": _l("Extension requested"),
     "extension_approved": _l("Deadline extended"),
     "extension_refused": _l("Extension refused"),
@@ -63,6 +67,31 @@ LOCATION_SOURCE = {
 }
 
 
+# "10: reason", the message an extension request has always been recorded with.
+_REQUESTED = re.compile(r"^(\d{1,3}): (.*)$", re.DOTALL)
+
+
+def event_line(event, complaint=None) -> tuple[str, str]:
+    """(what happened, the words that go with it) for one history entry.
+
+    The kind's label says what happened (an accepted case needs no "→ accepted" after
+    "accepted"); an extension says by how many days, with its reason.
+    """
+    message = event.message or ""
+    if event.kind == "extension_requested" and (m := _REQUESTED.match(message)):
+        return _("Asked for %(days)s more days: %(reason)s", days=m[1], reason=m[2]), ""
+    if event.kind == "extension_approved" and complaint is not None and complaint.extension_days:
+        return (
+            _(
+                "Extended by %(days)s days: %(reason)s",
+                days=complaint.extension_days,
+                reason=message,
+            ),
+            "",
+        )
+    return str(EVENT_KIND.get(event.kind, event.kind)), message
+
+
 def register(app) -> None:
     """Add these tables to the templates' `labels`."""
     app.jinja_env.globals.setdefault("labels", {}).update(
@@ -71,3 +100,4 @@ def register(app) -> None:
         location_source=LOCATION_SOURCE,
         channel=CHANNEL,
     )
+    app.jinja_env.globals["event_line"] = event_line

@@ -308,6 +308,7 @@ class EventKind(enum.StrEnum):
     note = "note"
     assist_note = "assist_note"
     identity_viewed = "identity_viewed"
+    hotline_order = "hotline_order"  # marked as transferred from a 12345 work order
     # Time.
     extension_requested = "extension_requested"
     extension_approved = "extension_approved"

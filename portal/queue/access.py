@@ -66,11 +66,18 @@ def may_see_reporter(actor: StaffMember, complaint: Complaint) -> bool:
     return actor.department_id == complaint.department_id
 
 
-def reveal_reporter(actor: StaffMember, complaint: Complaint, now: datetime) -> Reporter | None:
-    """The reporter's identity for the handling department; every view is recorded."""
+def reporter_of(actor: StaffMember, complaint: Complaint) -> Reporter | None:
+    """The reporter's row for whoever may see it (None otherwise); reading it records nothing:
+    the page shows the identity only after `reveal_reporter`."""
     if not may_see_reporter(actor, complaint):
         return None
-    reporter = db.session.get(Reporter, complaint.id)
+    return db.session.get(Reporter, complaint.id)
+
+
+def reveal_reporter(actor: StaffMember, complaint: Complaint, now: datetime) -> Reporter | None:
+    """The reporter's identity, revealed on a click by the handling department: the one
+    access that is recorded (viewing the case is not)."""
+    reporter = reporter_of(actor, complaint)
     if reporter is None or reporter.anonymous:
         return reporter
     append_event(

@@ -207,3 +207,43 @@ def calendar_overview(today: date) -> dict:
         "overrides_by_year": by_year,
         "undated": undated or 0,
     }
+
+
+# --- What the queue shows of a deadline ------------------------------------------------------
+
+# At most this many working days left (today included) is "due soon".
+DUE_SOON_WORKDAYS = 2
+
+
+@dataclass
+class DeadlineState:
+    """The deadline that applies now (accept or complete), and how close it is."""
+
+    kind: str  # "accept", "complete", "paused", "undated" or "closed"
+    due: datetime | None = None
+    workdays_left: int | None = None  # today included; negative: working days overdue
+    state: str = "ok"  # "ok", "due_soon", "overdue"
+
+
+def deadline_state(complaint: Complaint, now: datetime, cal: WorkingCalendar) -> DeadlineState:
+    """Which deadline a case faces (acceptance until accepted, then completion) and the
+    working days left to it."""
+    if not complaint.is_open:
+        return DeadlineState("closed")
+    if complaint.paused_at is not None:
+        return DeadlineState("paused")
+    if complaint.accepted_at is None and complaint.accept_due_at is not None:
+        kind, due = "accept", complaint.accept_due_at
+    elif complaint.complete_due_at is not None:
+        kind, due = "complete", complaint.complete_due_at
+    else:
+        return DeadlineState("undated")
+    today, due_day = deadlines.local_date(now), deadlines.local_date(due)
+    try:
+        if due < now:
+            late = cal.count_workdays(due_day + timedelta(days=1), today + timedelta(days=1))
+            return DeadlineState(kind, due, -late, "overdue")
+        left = cal.count_workdays(today, due_day + timedelta(days=1))
+    except CalendarYearUnknown:
+        return DeadlineState(kind, due, None, "ok")
+    return DeadlineState(kind, due, left, "due_soon" if left <= DUE_SOON_WORKDAYS else "ok")

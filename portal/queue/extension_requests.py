@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Role, StaffMember
 from ..complaints.events import append_event
@@ -92,6 +93,7 @@ def pending_extensions(actor: StaffMember) -> list[ExtensionRequest]:
         select(ExtensionRequest)
         .join(Complaint, Complaint.id == ExtensionRequest.complaint_id)
         .where(ExtensionRequest.approved.is_(None))
+        .options(joinedload(ExtensionRequest.complaint))  # named by tracking number
         .order_by(ExtensionRequest.requested_at)
     )
     if not actor.is_coordinator:

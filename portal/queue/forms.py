@@ -40,6 +40,16 @@ class QueueFilterForm(FilterForm):
     )
     department = IntegerField(_l("Department"), validators=[Optional(), NumberRange(min=1)])
     triage = BooleanField(_l("Triage"))
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("due", _l("Deadline")),
+            SelectChoice("received", _l("Received")),
+            SelectChoice("case", _l("Case")),
+        ],
+        default="due",
+    )
+    desc = BooleanField(_l("Newest or latest first"))
     after = StringField(validators=[Optional(), Length(max=80)])
 
 
@@ -56,6 +66,10 @@ class ActionForm(PostForm):
             return Action(self.action.data)
         except ValueError:
             return None
+
+
+class RevealForm(PostForm):
+    """Show the reporter's identity (a button; the reveal is recorded)."""
 
 
 class NoteForm(PostForm):

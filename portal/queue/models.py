@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..agencies.models import Department
+from ..complaints.models import Complaint
 from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime
 from ..extensions import db
@@ -87,6 +88,8 @@ class ExtensionRequest(db.Model):
     decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_members.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     approved: Mapped[Optional[bool]] = mapped_column(Boolean)
+
+    complaint: Mapped[Complaint] = relationship()
 
 
 class ResponseTemplate(db.Model):

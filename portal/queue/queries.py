@@ -32,15 +32,31 @@ class QueueFilters:
     region: str | None = None
     department: int | None = None
     triage: bool = False
+    sort: str = "due"  # a key of SORTS
+    desc: bool = False
 
-    def as_args(self) -> dict[str, str]:
+    def as_args(self, **changes) -> dict[str, str]:
         out = {}
-        for key, value in self.__dict__.items():
+        for key, value in (self.__dict__ | changes).items():
+            if key == "sort" and value == "due":
+                continue
             if value is True:
                 out[key] = "1"
             elif value not in (None, False, ""):
                 out[key] = str(value)
         return out
+
+    def sort_args(self, column: str) -> dict[str, str]:
+        """The filters with this column as the sort (a second click reverses it)."""
+        return self.as_args(sort=column, desc=column == self.sort and not self.desc)
+
+
+# The columns the queue sorts by: each a keyset (column, id) an index serves per department.
+SORTS = {
+    "due": Complaint.complete_due_at,  # the completion deadline (undated cases listed apart)
+    "received": Complaint.created_at,
+    "case": None,  # the case number: ids are issued in order
+}
 
 
 @dataclass
@@ -96,40 +112,35 @@ def _filtered(query, actor: StaffMember, f: QueueFilters, now: datetime):
 def queue_page(
     actor: StaffMember, f: QueueFilters, now: datetime, *, after: str | None, per_page: int = 50
 ) -> QueuePage:
-    """Cases soonest-deadline first, in keyset pages (fast however deep one goes).
+    """Cases in the chosen order (soonest deadline first by default), in keyset pages: the
+    cursor holds the last row's sort value and id, so any page is an index range scan.
 
     Raises:
-        UserError: a malformed page cursor.
+        UserError: a malformed page cursor, or one written for another sort.
     """
+    column = SORTS[f.sort]
     query = _filtered(select(Complaint), actor, f, now).where(
         Complaint.complete_due_at.is_not(None)
     )
     if after:
-        try:
-            due_text, id_text = after.rsplit("_", 1)
-            due, last_id = datetime.fromisoformat(due_text), int(id_text)
-        except ValueError as error:
-            raise UserError(_("This page link is not valid.")) from error
-        query = query.where(
-            or_(
-                Complaint.complete_due_at > due,
-                and_(Complaint.complete_due_at == due, Complaint.id > last_id),
-            )
-        )
+        query = query.where(_after(after, f.sort, column, f.desc))
+    id_order = Complaint.id.desc() if f.desc else Complaint.id
+    order = [id_order] if column is None else [column.desc() if f.desc else column, id_order]
     rows = db.session.scalars(
         query.options(
             joinedload(Complaint.category),
             joinedload(Complaint.outfall),
             joinedload(Complaint.department),
         )
-        .order_by(Complaint.complete_due_at, Complaint.id)
+        .order_by(*order)
         .limit(per_page + 1)
     ).all()
     next_after = None
     if len(rows) > per_page:
         rows = rows[:per_page]
         last = rows[-1]
-        next_after = f"{last.complete_due_at.isoformat()}_{last.id}"
+        value = "" if column is None else getattr(last, column.key).isoformat()
+        next_after = f"{f.sort}:{value}_{last.id}"
     undated = 0
     if not after:
         undated = (
@@ -141,6 +152,30 @@ def queue_page(
             or 0
         )
     return QueuePage(list(rows), next_after, undated)
+
+
+def _after(cursor: str, sort: str, column, desc: bool):
+    """The WHERE clause of the rows after a cursor in this order.
+
+    Raises:
+        UserError: malformed, or written for another sort.
+    """
+    try:
+        kind, rest = cursor.split(":", 1)
+        value_text, id_text = rest.rsplit("_", 1)
+        last_id = int(id_text)
+        if kind != sort or not 0 < last_id < 2**31:
+            raise ValueError(cursor)
+        value = None if column is None else datetime.fromisoformat(value_text)
+        if value is not None and value.tzinfo is None:
+            raise ValueError(cursor)
+    except ValueError as error:
+        raise UserError(_("This page link is not valid.")) from error
+    later_id = Complaint.id < last_id if desc else Complaint.id > last_id
+    if column is None:
+        return later_id
+    later = column < value if desc else column > value
+    return or_(later, and_(column == value, later_id))
 
 
 def undated_cases(actor: StaffMember, f: QueueFilters, now, limit: int = 50) -> list[Complaint]:

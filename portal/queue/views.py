@@ -9,6 +9,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,12 +24,26 @@ from ..core.errors import UserError
 from ..core.storage import FileStore
 from ..extensions import db
 from ..formflow import done, run_form
-from . import access, actions, extension_requests, queries
-from .calendar import calendar_gaps
-from .forms import ActionForm, DecisionForm, ExtensionForm, NoteForm, QueueFilterForm
+from ..geo.models import Region
+from . import access, actions, extension_requests, hotline, queries
+from .calendar import calendar_gaps, load_calendar
+from .forms import (
+    ActionForm,
+    DecisionForm,
+    ExtensionForm,
+    NoteForm,
+    QueueFilterForm,
+    RevealForm,
+)
+from .intake_forms import HotlineOrderForm
+from .labels import DONE
 from .models import ExtensionRequest
 from .placement import assisting_ids, departments
 from .settings import templates_for
+
+# Cases whose reporter this browser session revealed: {case id: until (epoch seconds)}.
+REVEALED_KEY = "revealed_reporters"
+REVEAL_SECONDS = 15 * 60
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 bp.before_request(staff_required)
@@ -48,8 +63,13 @@ def index():
     """My department's cases (all cases for the coordinator), soonest deadline first."""
     form = QueueFilterForm(request.args)
     now = utcnow()
+    regions = db.session.scalars(
+        select(Region).where(Region.parent_id.is_not(None)).order_by(Region.code)
+    ).all()
     if not form.validate():
-        return render_template("queue/index.html", form=form, page=None, now=now), 400
+        return render_template(
+            "queue/index.html", form=form, page=None, now=now, regions=regions
+        ), 400
     filters = queries.QueueFilters(
         state=form.state.data or None,
         overdue=form.overdue.data,
@@ -60,12 +80,16 @@ def index():
         region=form.region.data or None,
         department=form.department.data,
         triage=form.triage.data,
+        sort=form.sort.data or "due",
+        desc=form.desc.data,
     )
     try:
         page = queries.queue_page(current_user, filters, now, after=form.after.data or None)
     except UserError as error:
         form.after.errors = [error.message]
-        return render_template("queue/index.html", form=form, page=None, now=now), 400
+        return render_template(
+            "queue/index.html", form=form, page=None, now=now, regions=regions
+        ), 400
     undated = queries.undated_cases(current_user, filters, now) if page.undated else []
     return render_template(
         "queue/index.html",
@@ -74,10 +98,13 @@ def index():
         filters=filters,
         undated=undated,
         now=now,
+        cal=load_calendar(),
+        regions=regions,
         categories=db.session.scalars(select(ComplaintCategory)).all(),
         departments=departments() if current_user.is_coordinator else [],
         extensions=extension_requests.pending_extensions(current_user),
-        calendar_gaps=calendar_gaps(now),
+        # Those who can enter the holidays are told; others see it on the cases it affects.
+        calendar_gaps=calendar_gaps(now) if current_user.is_coordinator else [],
         # Cases the department only assists are listed once, on the first page.
         assisted=[] if form.after.data else queries.assisted_cases(current_user),
     )
@@ -104,12 +131,22 @@ def _case_or_404(complaint_id: int) -> Complaint:
     return complaint
 
 
+def _revealed(complaint_id: int, now) -> bool:
+    until = session.get(REVEALED_KEY, {}).get(str(complaint_id))
+    return until is not None and until > now.timestamp()
+
+
 def _render_case(
-    complaint: Complaint, *, action_form=None, note_form=None, ext_form=None, status: int = 200
+    complaint: Complaint,
+    *,
+    action_form=None,
+    note_form=None,
+    ext_form=None,
+    hotline_form=None,
+    status: int = 200,
 ):
     now = utcnow()
-    reporter = access.reveal_reporter(current_user, complaint, now)
-    db.session.commit()  # the identity view is recorded even if nothing else happens
+    reporter = access.reporter_of(current_user, complaint)
     action_form = action_form or ActionForm()
     action_form.department_id.choices = [
         (d.id, d.name) for d in departments() if d.id != complaint.department_id
@@ -118,6 +155,15 @@ def _render_case(
         "queue/case.html",
         complaint=complaint,
         reporter=reporter,
+        revealed=reporter is not None and _revealed(complaint.id, now),
+        reveal_form=RevealForm(),
+        hotline_form=hotline_form or HotlineOrderForm(),
+        cal=load_calendar(),
+        # A deadline left empty because its year's holidays are missing: say so here.
+        calendar_gaps=calendar_gaps(now)
+        if complaint.is_open
+        and (complaint.accept_due_at is None or complaint.complete_due_at is None)
+        else [],
         actions=access.available_actions(current_user, complaint),
         handles=access.handles(current_user, complaint),
         assisting=assisting_ids(complaint.id),
@@ -162,7 +208,7 @@ def act_on_case(complaint_id: int):
         form.message.errors = [error.message]
         return _render_case(_case_or_404(complaint_id), action_form=form, status=400)
     db.session.commit()
-    flash(_("Done."), "success")
+    flash(DONE[action.value] % {"number": complaint.tracking_no}, "success")
     if access.case_for(current_user, complaint_id) is None:
         return redirect(url_for("queue.index"), 303)  # transferred away: no longer ours
     return redirect(url_for("queue.show_case", complaint_id=complaint_id), 303)
@@ -181,7 +227,64 @@ def add_note(complaint_id: int):
         "text",
     ):
         return _render_case(_case_or_404(complaint_id), note_form=form, status=400)
-    return done(_("Saved."), url_for("queue.show_case", complaint_id=complaint_id))
+    message = (
+        _("Reply to the reporter of %(number)s sent.", number=complaint.tracking_no)
+        if form.public.data
+        else _("Note added to %(number)s.", number=complaint.tracking_no)
+    )
+    return done(message, url_for("queue.show_case", complaint_id=complaint_id))
+
+
+@bp.post("/cases/<int:complaint_id>/reveal")
+def reveal_reporter(complaint_id: int):
+    """Show who reported the case, for a while, to this staff member; the reveal is logged."""
+    complaint = _case_or_404(complaint_id)
+    if not RevealForm().validate():
+        abort(400)
+    now = utcnow()
+    reporter = access.reveal_reporter(current_user, complaint, now)
+    if reporter is None:
+        abort(404)
+    db.session.commit()
+    revealed = {k: v for k, v in session.get(REVEALED_KEY, {}).items() if v > now.timestamp()}
+    revealed[str(complaint_id)] = now.timestamp() + REVEAL_SECONDS
+    session[REVEALED_KEY] = revealed
+    return redirect(url_for("queue.show_case", complaint_id=complaint_id) + "#reporter-h", 303)
+
+
+@bp.post("/cases/<int:complaint_id>/hotline")
+def link_hotline_order(complaint_id: int):
+    """Mark the case as transferred from a 12345 work order."""
+    complaint = _case_or_404(complaint_id)
+    form = HotlineOrderForm()
+    if not run_form(
+        form,
+        lambda: hotline.link_order(current_user, complaint, form.order_no.data, utcnow()),
+        "order_no",
+    ):
+        return _render_case(_case_or_404(complaint_id), hotline_form=form, status=400)
+    return done(
+        _(
+            "Case %(number)s linked to 12345 work order %(order)s.",
+            number=complaint.tracking_no,
+            order=complaint.hotline_order_no,
+        ),
+        url_for("queue.show_case", complaint_id=complaint_id),
+    )
+
+
+@bp.get("/cases/<int:complaint_id>/reply.txt")
+def hotline_reply(complaint_id: int):
+    """The case's reply as text for the 12345 operator to paste back."""
+    complaint = _case_or_404(complaint_id)
+    if not access.handles(current_user, complaint):
+        abort(404)
+    body = hotline.reply_text(complaint, {d.id: d for d in departments()})
+    response = current_app.response_class(body, mimetype="text/plain")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{complaint.tracking_no}-12345.txt"'
+    )
+    return response
 
 
 @bp.post("/cases/<int:complaint_id>/extension")
@@ -198,7 +301,12 @@ def request_extension(complaint_id: int):
     ):
         return _render_case(_case_or_404(complaint_id), ext_form=form, status=400)
     return done(
-        _("The extension was requested."), url_for("queue.show_case", complaint_id=complaint_id)
+        _(
+            "An extension of %(days)s days was requested for %(number)s.",
+            days=form.days.data,
+            number=complaint.tracking_no,
+        ),
+        url_for("queue.show_case", complaint_id=complaint_id),
     )
 
 
@@ -211,15 +319,18 @@ def decide_extension(request_id: int):
     form = DecisionForm()
     if not form.validate():
         abort(400)
+    approve = form.approve.data == "1"
     try:
-        extension_requests.decide_extension(
-            current_user, extension, form.approve.data == "1", utcnow()
-        )
+        extension_requests.decide_extension(current_user, extension, approve, utcnow())
     except UserError:
         abort(403)
-    return done(
-        _("Decision recorded."), url_for("queue.show_case", complaint_id=extension.complaint_id)
+    number = db.session.get(Complaint, extension.complaint_id).tracking_no
+    message = (
+        _("Extension of %(number)s by %(days)s days approved.", number=number, days=extension.days)
+        if approve
+        else _("Extension of %(number)s refused.", number=number)
     )
+    return done(message, url_for("queue.show_case", complaint_id=extension.complaint_id))
 
 
 @bp.get("/cases/<int:complaint_id>/photos/<int:photo_id>/<kind>")

@@ -81,17 +81,30 @@ def test_a_case_id_typed_into_a_url_reveals_nothing_to_other_departments(
     assert _case(app, case_id).status is ComplaintStatus.submitted
 
 
-def test_reporter_identity_only_for_the_handling_department_and_each_view_recorded(
+def test_reporter_identity_only_for_the_handling_department_and_only_a_reveal_recorded(
     app, world, report, sign_in
 ):
     case_id, _, _ = report(outfall=world.outfall_code)
-    handling = sign_in("ind-staff").get(f"/queue/cases/{case_id}").get_data(as_text=True)
-    assert "王五" in handling and "13712345678" in handling
-    assisting = sign_in("eco-staff").get(f"/queue/cases/{case_id}")
-    assert assisting.status_code == 200
-    page = assisting.get_data(as_text=True)
+    handler = sign_in("ind-staff")
+    for _ in range(3):  # viewing the case is no access to the identity
+        page = handler.get(f"/queue/cases/{case_id}").get_data(as_text=True)
+        assert "王五" not in page and "13712345678" not in page
+        assert f'action="/queue/cases/{case_id}/reveal"' in page
+    assert "identity_viewed" not in _kinds(app, case_id)
+    r = handler.post(f"/queue/cases/{case_id}/reveal")
+    assert r.status_code == 303 and r.headers["Location"].endswith("#reporter-h")
+    for _ in range(3):  # shown for a while after the one click, recorded once
+        handling = handler.get(f"/queue/cases/{case_id}").get_data(as_text=True)
+        assert "王五" in handling and "13712345678" in handling
+    assert _kinds(app, case_id).count("identity_viewed") == 1
+    assert handler.get(f"/queue/cases/{case_id}/reveal").status_code == 405
+    assisting = sign_in("eco-staff")
+    page = assisting.get(f"/queue/cases/{case_id}").get_data(as_text=True)
     assert "王五" not in page and "13712345678" not in page
+    assert "/reveal" not in page
     assert 'name="action"' not in page  # an assisting department adds notes, no actions
+    assert assisting.post(f"/queue/cases/{case_id}/reveal").status_code == 404
+    assert sign_in("hou-staff").post(f"/queue/cases/{case_id}/reveal").status_code == 404
     assert _kinds(app, case_id).count("identity_viewed") == 1
 
 

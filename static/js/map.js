@@ -36,6 +36,9 @@
   var map = L.map(el, { maxZoom: MAX_ZOOM }).setView([lat, lon], zoom);
   L.tileLayer(d.tileUrl, { maxZoom: MAX_ZOOM, attribution: d.attribution }).addTo(map);
   var layer = L.layerGroup().addTo(map);
+  // The extension point: other layers (map-complaints.js) find the map here or wait for it.
+  el.portalMap = map;
+  el.dispatchEvent(new CustomEvent("portal:map-ready", { detail: { map: map } }));
   var controller = null;
   var timer = null;
 

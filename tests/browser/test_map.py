@@ -100,3 +100,26 @@ def test_my_location_centres_the_map(live_app, phone):
     expect(phone).to_have_url(re.compile(r"lat=21\.950.*z=15"))
     expect(phone.locator(".leaflet-tooltip-pane, .leaflet-interactive").first).to_be_attached()
     assert phone.console_errors == []
+
+
+def test_the_complaints_layer_shows_public_reports_and_links_them(live_app, phone):
+    _integrate(live_app)
+    with live_app.app_context():
+        outfall = f.outfall(lat=21.95, lon=108.62)
+        number = f.complaint(outfall=outfall.code, lat=21.951234, lon=108.623456).complaint
+        number = number.tracking_no
+        db.session.commit()
+    base = live_app.config["LIVE_URL"]
+    phone.goto(f"{base}/map?lat=21.95&lon=108.62&z=14&complaints=1")
+    toggle = phone.locator("#complaint-layer-toggle")
+    expect(toggle).to_be_checked()
+    expect(phone.locator("#complaint-layer-status")).to_contain_text("1")
+    marker = phone.locator("path.leaflet-interactive[fill='#c2410c']")
+    expect(marker).to_have_count(1)
+    marker.click()
+    popup = phone.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(number)
+    assert popup.locator("a").get_attribute("href").endswith(f"/complaints/{number}")
+    toggle.uncheck()
+    expect(marker).to_have_count(0)
+    assert phone.console_errors == []

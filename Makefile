@@ -7,7 +7,7 @@ FLASK := FLASK_APP=portal $(BIN)/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup setup-dev translations update-messages lint clean browser-deps \
+.PHONY: run test setup setup-dev translations update-messages lint clean browser-deps html-deps \
         bench bench-quick bench-deps
 
 $(BIN)/python:
@@ -50,7 +50,18 @@ browser-deps:
 	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-setup-dev: $(VENV)/.dev translations browser-deps
+# The W3C Nu HTML checker (npm vnu-jar, pinned as in tests/queue/test_html_validity.py) and a
+# Java to run it: staff pages must validate with 0 errors.
+VNU_VERSION := 26.9.27
+html-deps:
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then APT="apt-get"; else APT="sudo apt-get"; fi; \
+	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@test -f .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar || \
+	  npm install --no-save --no-audit --no-fund --prefix .cache/npm vnu-jar@$(VNU_VERSION) >/dev/null
+
+setup-dev: $(VENV)/.dev translations browser-deps html-deps
 
 test: setup-dev
 	@echo "== the suite on SQLite"

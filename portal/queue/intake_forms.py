@@ -43,7 +43,8 @@ class StaffIntakeForm(PostForm):
 
     channel = SelectField(
         _l("How did the report reach you?"),
-        choices=[SelectChoice(c.value, CHANNEL[c.value]) for c in STAFF_CHANNELS],
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(c.value, CHANNEL[c.value]) for c in STAFF_CHANNELS],
         validators=[DataRequired(message=_l("Choose how the report reached you."))],
     )
     received_at = DateTimeLocalField(

@@ -32,7 +32,9 @@ def no_store(response):
 
 def _form() -> StaffIntakeForm:
     form = StaffIntakeForm()
-    form.category.choices = [(c.code, localname(c)) for c in intake.active_categories()]
+    form.category.choices = [("", _("Choose…"))] + [
+        (c.code, localname(c)) for c in intake.active_categories()
+    ]
     return form
 
 

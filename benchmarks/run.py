@@ -92,6 +92,9 @@ BUDGETS = {
     ),
     "complaint": Budget("p95 < 400 ms server time", lambda row, _: row.latency.p95 < 400),
     "queue": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "record": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "departments": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "department": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
 }
 
 
@@ -104,11 +107,24 @@ def samples(path: Path) -> dict:
         ).fetchall()
         waters = [r[0] for r in conn.execute("SELECT name FROM water_bodies ORDER BY id LIMIT 3")]
         regions = [r[0] for r in conn.execute("SELECT name FROM regions ORDER BY id DESC LIMIT 2")]
+        departments = [r[0] for r in conn.execute("SELECT id FROM departments ORDER BY id")]
+        region_codes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT code FROM regions WHERE parent_id IS NOT NULL ORDER BY code LIMIT 4"
+            )
+        ]
+        categories = [
+            r[0] for r in conn.execute("SELECT code FROM complaint_categories ORDER BY id LIMIT 3")
+        ]
     return {
         "codes": [r[0] for r in rows],
         "points": [(r[1], r[2]) for r in rows],
         # No full code: an exact code redirects to its outfall page instead of listing results.
         "words": [*waters, *regions, "污水处理厂", "雨水"],
+        "departments": departments,
+        "region_codes": region_codes,
+        "categories": categories,
     }
 
 
@@ -162,6 +178,39 @@ def endpoints(sample: dict) -> list[Endpoint]:
             ["/queue/?state=in_progress&overdue=y"],
             BUDGETS["queue"],
             staff=True,
+        ),
+        Endpoint(
+            "record",
+            "Public complaint list `/complaints/` (page cache bypassed)",
+            ["/complaints/"],
+            BUDGETS["record"],
+            fresh=True,
+        ),
+        Endpoint(
+            "record_filtered",
+            "Public complaint list, filtered (page cache bypassed)",
+            [
+                f"/complaints/?status=in_progress&category={c}&period=12m"
+                for c in sample["categories"]
+            ]
+            + [f"/complaints/?region={r}" for r in sample["region_codes"]]
+            + [f"/complaints/?department={d}&status=closed" for d in sample["departments"][:4]],
+            BUDGETS["record"],
+            fresh=True,
+        ),
+        Endpoint(
+            "departments",
+            "Departments side by side `/departments/` (page cache bypassed)",
+            ["/departments/", "/departments/?period=2026&sort=completed_on_time"],
+            BUDGETS["departments"],
+            fresh=True,
+        ),
+        Endpoint(
+            "department",
+            "A department's page with its trend (page cache bypassed)",
+            [f"/departments/{d}" for d in sample["departments"]],
+            BUDGETS["department"],
+            fresh=True,
         ),
     ]
 

@@ -219,3 +219,13 @@ def test_a_department_page_has_a_trend_chart_and_its_numbers_as_a_table(
     assert client.get(f"/departments/{world.industry}?period=2026").status_code == 200
     assert client.get(f"/departments/{world.industry}?period=x").status_code == 400
     assert client.get("/departments/99999").status_code == 404
+
+
+def test_synthetic_complaints_fill_the_rollup_too(app, world, runner):
+    result = runner.invoke(args=["portal", "synth-complaints", "400"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = _stored()
+        assert sum(r["received"] for r in stored.values()) > 300
+        assert any(r["completion_days"] for r in stored.values())
+        assert stored == _recomputed()

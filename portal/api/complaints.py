@@ -6,8 +6,6 @@ codes: never the reporter, the exact point or the description. The same in every
 so public and cacheable like the outfall map's data.
 """
 
-import json
-
 from flask import current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -18,7 +16,7 @@ from ..core.errors import UserError
 from ..core.periods import PeriodError, parse_period
 from ..i18n import datetime_attr
 from ..outfalls import grid
-from .views import ERRORS, GEOJSON, _error, bp
+from .views import ERRORS, _error, bp, geojson
 
 # The list's filters; a page cursor means nothing here.
 FILTER_PARAMS = ("status", "category", "region", "water", "outfall", "department", "period")
@@ -63,7 +61,7 @@ def complaints_map():
         bbox.west, bbox.south, bbox.east, bbox.north, filters, limit
     )
     prefix = url_for("complaints.show_public", tracking_no="_")[:-1]
-    body = json.dumps(
+    return geojson(
         {
             "type": "FeatureCollection",
             "bbox": [bbox.west, bbox.south, bbox.east, bbox.north],
@@ -84,11 +82,4 @@ def complaints_map():
                 for p in points
             ],
         },
-        ensure_ascii=False,
-        separators=(",", ":"),
     )
-    response = current_app.response_class(body, mimetype=GEOJSON)
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config.get("MAP_API_CACHE_SECONDS", 60)
-    response.add_etag()
-    return response.make_conditional(request)

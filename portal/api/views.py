@@ -107,7 +107,7 @@ def outfalls_map():
             {"type": "Feature", "geometry": _point(lon, lat), "properties": {"count": count}}
             for count, lat, lon in cells
         ]
-    body = json.dumps(
+    return geojson(
         {
             "type": "FeatureCollection",
             "bbox": [snapped.west, snapped.south, snapped.east, snapped.north],
@@ -115,10 +115,13 @@ def outfalls_map():
             "mode": mode,
             "total": total,
             "features": features,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
+
+
+def geojson(payload: dict):
+    """A public, cacheable GeoJSON response (the same in every language) with an ETag."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     response = current_app.response_class(body, mimetype=GEOJSON)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config.get("MAP_API_CACHE_SECONDS", 60)

@@ -14,7 +14,7 @@ from ..core.errors import UserError
 from ..core.periods import PeriodError, parse_period
 from ..extensions import db
 from ..formflow import show_error
-from ..geo.models import Region, WaterBody
+from ..outfalls.services import filter_choices
 from . import record
 from .labels import COMPLAINT_STATUS
 from .models import ComplaintCategory
@@ -28,17 +28,14 @@ LIST_PERIODS = frozenset({"all", "days", "12m", "year", "month"})
 
 def _choices() -> dict:
     """What the filter selects offer (small tables: a few dozen rows each)."""
+    regions, waters = filter_choices()  # the same choices as the outfall list
     return {
         "statuses": list(COMPLAINT_STATUS.items()),
         "categories": db.session.scalars(
             select(ComplaintCategory).order_by(ComplaintCategory.position, ComplaintCategory.id)
         ).all(),
-        "regions": db.session.scalars(
-            select(Region).where(Region.parent_id.is_not(None)).order_by(Region.code)
-        ).all(),
-        "waters": db.session.scalars(
-            select(WaterBody).order_by(WaterBody.kind, WaterBody.name)
-        ).all(),
+        "regions": regions,
+        "waters": waters,
         "departments": db.session.scalars(select(Department).order_by(Department.id)).all(),
         "periods": record.period_options(local_today(), days=True, all_time=True),
     }

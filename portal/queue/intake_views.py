@@ -17,17 +17,12 @@ from ..formflow import show_error
 from ..i18n import localname
 from . import access
 from .intake_forms import StaffIntakeForm
+from .views import no_store
 
 bp = Blueprint("queue_intake", __name__, url_prefix="/queue/intake")
 bp.before_request(staff_required)
-
-
-@bp.after_request
-def no_store(response):
-    """Reporter identities typed here must not linger in caches or referrers."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# Reporter identities typed here must not linger in caches or referrers.
+bp.after_request(no_store)
 
 
 def _form() -> StaffIntakeForm:

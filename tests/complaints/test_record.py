@@ -147,7 +147,7 @@ def test_a_bad_filter_value_is_a_translated_400(client, rec, query, message):
     assert "筛选条件" in zh
 
 
-def test_keyset_pages_walk_every_report_once(make_app, seed):
+def test_keyset_pages_walk_every_report_once(make_app):
     app = make_app(RECORD_PAGE_SIZE=2)
     client = app.test_client()
 
@@ -256,7 +256,7 @@ def test_the_map_layer_refuses_bad_input_with_json(client, rec, query, message):
         assert "no-store" in r.headers["Cache-Control"]
 
 
-def test_the_map_layer_says_when_it_left_points_out(make_app, seed):
+def test_the_map_layer_says_when_it_left_points_out(make_app):
     app = make_app(COMPLAINT_MAP_MAX_POINTS=1)
     with app.app_context():
         code = f.outfall(lat=21.95, lon=108.62).code

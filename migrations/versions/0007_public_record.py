@@ -38,6 +38,10 @@ def upgrade():
         batch_op.add_column(sa.Column('hotline_order_no', sa.String(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('water_body_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('completion_workdays', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('cell_1', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('cell_01', sa.Integer(), nullable=True))
+        batch_op.create_index('ix_complaints_cell1_created', ['cell_1', 'created_at', 'id', 'lat', 'lon'], unique=False)
+        batch_op.create_index('ix_complaints_cell01_created', ['cell_01', 'created_at', 'id', 'lat', 'lon'], unique=False)
         batch_op.create_index('ix_complaints_category_created', ['category_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_created_id', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_department_created', ['department_id', 'created_at', 'id'], unique=False)
@@ -55,6 +59,14 @@ def upgrade():
         "(SELECT outfalls.water_body_id FROM outfalls WHERE outfalls.id = complaints.outfall_id) "
         "WHERE outfall_id IS NOT NULL"
     )
+    # The map grid cells (complaints.models.map_cells): 1° and 0.1° squares from (-90, -180);
+    # the offsets make both non-negative, so CAST truncates as floor does.
+    op.execute(
+        "UPDATE complaints SET "
+        "cell_1 = CAST(lat + 90 AS INTEGER) * 360 + CAST(lon + 180 AS INTEGER), "
+        "cell_01 = CAST((lat + 90) * 10 AS INTEGER) * 3600 + CAST((lon + 180) * 10 AS INTEGER) "
+        "WHERE lat IS NOT NULL AND lon IS NOT NULL"
+    )
     # ### end Alembic commands ###
 
 
@@ -69,6 +81,10 @@ def downgrade():
         batch_op.drop_index('ix_complaints_department_created')
         batch_op.drop_index('ix_complaints_created_id')
         batch_op.drop_index('ix_complaints_category_created')
+        batch_op.drop_index('ix_complaints_cell01_created')
+        batch_op.drop_index('ix_complaints_cell1_created')
+        batch_op.drop_column('cell_01')
+        batch_op.drop_column('cell_1')
         batch_op.drop_column('completion_workdays')
         batch_op.drop_column('water_body_id')
         batch_op.drop_column('hotline_order_no')

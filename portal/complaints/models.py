@@ -89,6 +89,18 @@ class LocationSource(enum.StrEnum):
     outfall = "outfall"  # the linked outfall's position
 
 
+def map_cells(lat: float, lon: float) -> tuple[int, int]:
+    """The map grid cells of a point: 1° and 0.1° squares, numbered from (-90, -180).
+
+    The complaints layer of the map reads a viewport cell by cell through these indexed
+    numbers instead of a lat/lon range (whose index narrows only the latitude).
+    """
+    return (
+        int((lat + 90) // 1) * 360 + int((lon + 180) // 1),
+        int((lat + 90) * 10 // 1) * 3600 + int((lon + 180) * 10 // 1),
+    )
+
+
 class Complaint(db.Model):
     """A citizen's report. Public fields only; who reported it lives in Reporter."""
 
@@ -121,6 +133,10 @@ class Complaint(db.Model):
         Index("ix_complaints_department_created", "department_id", "created_at", "id"),
         Index("ix_complaints_region_created", "region_id", "created_at", "id"),
         Index("ix_complaints_water_created", "water_body_id", "created_at", "id"),
+        # The map layer: a viewport's cells, newest first in each; lat/lon in the index so
+        # the points outside the viewport are skipped without reading the table.
+        Index("ix_complaints_cell1_created", "cell_1", "created_at", "id", "lat", "lon"),
+        Index("ix_complaints_cell01_created", "cell_01", "created_at", "id", "lat", "lon"),
         # The queue sorted by receipt (a department's open cases; the coordinator's).
         Index("ix_complaints_open_received", "department_id", "is_open", "created_at", "id"),
         Index("ix_complaints_open_created", "is_open", "created_at", "id"),
@@ -138,6 +154,9 @@ class Complaint(db.Model):
     # Where the problem is, as precise as given; published only rounded (~100 m).
     lat: Mapped[Optional[float]] = mapped_column(Float)
     lon: Mapped[Optional[float]] = mapped_column(Float)
+    # map_cells(lat, lon), kept by _place (below).
+    cell_1: Mapped[Optional[int]] = mapped_column(Integer)
+    cell_01: Mapped[Optional[int]] = mapped_column(Integer)
     location_source: Mapped[Optional[LocationSource]] = mapped_column(str_enum(LocationSource, 8))
     status: Mapped[ComplaintStatus] = mapped_column(
         str_enum(ComplaintStatus, 20), default=ComplaintStatus.submitted
@@ -190,6 +209,13 @@ class Complaint(db.Model):
     events: Mapped[list["ComplaintEvent"]] = relationship(
         back_populates="complaint", cascade="all, delete-orphan", order_by="ComplaintEvent.id"
     )
+
+    @validates("lat", "lon")
+    def _place(self, key: str, value: float | None) -> float | None:
+        """Keep the map cells in step with the point."""
+        lat, lon = (value, self.lon) if key == "lat" else (self.lat, value)
+        self.cell_1, self.cell_01 = map_cells(lat, lon) if None not in (lat, lon) else (None, None)
+        return value
 
     @validates("channel")
     def _known_channel(self, _key: str, value: str) -> str:

@@ -6,11 +6,11 @@ Newest first in keyset pages on (created_at, id): each filter has an index that 
 its column and ends with (created_at, id), so any page is an index range scan at 1M rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Department
@@ -77,24 +77,15 @@ def resolve(query: RecordQuery, period: Period | None) -> RecordFilters:
         if filters.category_id is None:
             raise UserError(_("Not a kind of problem reports have."), "category")
     if query.region:
-        ids = db.session.scalars(
-            select(Region.id).where(
-                (Region.code == query.region)
-                | Region.parent_id.in_(select(Region.id).where(Region.code == query.region))
-            )
-        ).all()
+        ids = _with_descendants(Region, Region.code == query.region)
         if not ids:
             raise UserError(_("Unknown region code."), "region")
-        filters.region_ids = tuple(ids)
+        filters.region_ids = ids
     if query.water is not None:
-        ids = db.session.scalars(
-            select(WaterBody.id).where(
-                (WaterBody.id == query.water) | (WaterBody.parent_id == query.water)
-            )
-        ).all()
+        ids = _with_descendants(WaterBody, WaterBody.id == query.water)
         if query.water not in ids:
             raise UserError(_("Not a water body."), "water")
-        filters.water_ids = tuple(ids)
+        filters.water_ids = ids
     if query.outfall:
         code = normalise_code(query.outfall)
         filters.outfall_id = (
@@ -109,6 +100,26 @@ def resolve(query: RecordQuery, period: Period | None) -> RecordFilters:
             raise UserError(_("Not a department."), "department")
         filters.department_id = query.department
     return filters
+
+
+# Levels below a region or water body that a filter on it takes in (province → township).
+MAX_DEPTH = 8
+# Filters on several regions or waters are run as one index scan per value, merged in SQL,
+# up to this many; beyond, a plain IN (the database's planner decides).
+MAX_BRANCHES = 64
+
+
+def _with_descendants(model, condition) -> tuple[int, ...]:
+    """The ids of the rows matching `condition` and of everything below them."""
+    found = set(db.session.scalars(select(model.id).where(condition)))
+    frontier = set(found)
+    for _level in range(MAX_DEPTH):
+        if not frontier:
+            break
+        frontier = set(db.session.scalars(select(model.id).where(model.parent_id.in_(frontier))))
+        frontier -= found
+        found |= frontier
+    return tuple(sorted(found))
 
 
 def _where(statement, f: RecordFilters):
@@ -160,6 +171,39 @@ def parse_cursor(text: str) -> tuple[datetime, int]:
         raise UserError(_("This page link is not valid."), "after") from None
 
 
+def _newest(statement, f: RecordFilters, cursor: tuple[datetime, int] | None):
+    """The filtered statement, newest first, after the cursor's row."""
+    statement = _where(statement, f)
+    if cursor is not None:
+        moment, last_id = cursor
+        # The plain range lets the index seek; the OR only breaks ties at its edge.
+        statement = statement.where(
+            Complaint.created_at <= moment,
+            or_(
+                Complaint.created_at < moment,
+                and_(Complaint.created_at == moment, Complaint.id < last_id),
+            ),
+        )
+    return statement.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+
+
+def _branches(f: RecordFilters) -> list[RecordFilters]:
+    """The filters split into one per (region, water) pair, so each uses its index."""
+    regions = f.region_ids if f.region_ids else (None,)
+    waters = f.water_ids if f.water_ids else (None,)
+    if len(regions) * len(waters) == 1 or len(regions) * len(waters) > MAX_BRANCHES:
+        return [f]
+    return [
+        replace(
+            f,
+            region_ids=None if r is None else (r,),
+            water_ids=None if w is None else (w,),
+        )
+        for r in regions
+        for w in waters
+    ]
+
+
 @dataclass
 class RecordPage:
     items: list[Complaint]
@@ -172,29 +216,77 @@ def record_page(f: RecordFilters, after: str | None, per_page: int = 25) -> Reco
     Raises:
         UserError: a malformed page cursor (field "after").
     """
-    statement = _where(select(Complaint), f)
-    if after:
-        moment, last_id = parse_cursor(after)
-        statement = statement.where(
-            or_(
-                Complaint.created_at < moment,
-                and_(Complaint.created_at == moment, Complaint.id < last_id),
-            )
-        )
-    rows = db.session.scalars(
-        statement.options(
-            joinedload(Complaint.category),
-            joinedload(Complaint.outfall),
-            joinedload(Complaint.department),
-        )
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(per_page + 1)
-    ).all()
+    cursor = parse_cursor(after) if after else None
+    newest = (Complaint.created_at.desc(), Complaint.id.desc())
+    loads = (
+        joinedload(Complaint.category),
+        joinedload(Complaint.outfall),
+        joinedload(Complaint.department),
+    )
+    branches = _branches(f)
+    if len(branches) == 1:
+        rows = db.session.scalars(
+            _newest(select(Complaint), f, cursor).options(*loads).limit(per_page + 1)
+        ).all()
+    else:
+        # One index range scan per region or water, each cut at the page size, merged.
+        parts = [
+            _newest(select(Complaint.id, Complaint.created_at), b, cursor)
+            .limit(per_page + 1)
+            .subquery()
+            for b in branches
+        ]
+        merged = union_all(*(select(p.c.id, p.c.created_at) for p in parts)).subquery()
+        ids = db.session.scalars(
+            select(merged.c.id)
+            .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+            .limit(per_page + 1)
+        ).all()
+        rows = db.session.scalars(
+            select(Complaint).where(Complaint.id.in_(ids)).options(*loads).order_by(*newest)
+        ).all()
     next_after = cursor_for(rows[per_page - 1]) if len(rows) > per_page else None
     return RecordPage(list(rows[:per_page]), next_after)
 
 
 # --- The map layer -------------------------------------------------------------------------
+
+
+# A viewport is read cell by cell (each an index range, newest first, cut at the limit) while
+# it spans at most MAX_FINE cells of the 0.1° grid. A wider one is read by its 1° cells that
+# hold any report when there are at most MAX_COARSE of them; else reports are everywhere in
+# it, and walking the newest and keeping those inside finds enough at once.
+MAX_FINE = 48
+MAX_COARSE = 12
+MAX_COARSE_CHECKED = 400
+
+
+def _step(degrees: float, per_degree: int) -> int:
+    return int(degrees * per_degree // 1)
+
+
+def _cell_numbers(west, south, east, north, per_degree: int, row_size: int) -> list[int]:
+    rows = range(_step(south + 90, per_degree), _step(north + 90, per_degree) + 1)
+    cols = range(_step(west + 180, per_degree), _step(east + 180, per_degree) + 1)
+    if len(rows) * len(cols) > MAX_COARSE_CHECKED:
+        return []
+    return [r * row_size + c for r in rows for c in cols]
+
+
+def _cells(west: float, south: float, east: float, north: float):
+    """(column, cell numbers) to read the bbox by, or None to walk the newest reports."""
+    fine = _cell_numbers(west, south, east, north, 10, 3600)
+    if fine and len(fine) <= MAX_FINE:
+        return Complaint.cell_01, fine
+    coarse = _cell_numbers(west, south, east, north, 1, 360)
+    if not coarse:
+        return None
+    # One index seek per cell: which of them hold any report at all.
+    probes = [select(literal(n)).where(exists().where(Complaint.cell_1 == n)) for n in coarse]
+    filled = db.session.scalars(union_all(*probes)).all()
+    if len(filled) > MAX_COARSE:
+        return None
+    return Complaint.cell_1, filled
 
 
 @dataclass
@@ -212,23 +304,43 @@ def map_points(
     west: float, south: float, east: float, north: float, f: RecordFilters, limit: int
 ) -> tuple[list[MapPoint], bool]:
     """The newest complaints inside a bbox, at ~100 m; True when more were left out."""
-    rows = db.session.execute(
-        _where(
-            select(
-                Complaint.tracking_no,
-                ComplaintCategory.code,
-                Complaint.status,
-                Complaint.channel,
-                Complaint.lat,
-                Complaint.lon,
-                Complaint.created_at,
-            ).join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id),
-            f,
+    columns = (
+        Complaint.tracking_no,
+        ComplaintCategory.code,
+        Complaint.status,
+        Complaint.channel,
+        Complaint.lat,
+        Complaint.lon,
+        Complaint.created_at,
+        Complaint.id,
+    )
+
+    def newest(*conditions, lat=Complaint.lat, lon=Complaint.lon):
+        return (
+            _where(select(*columns), f)
+            .join(ComplaintCategory, ComplaintCategory.id == Complaint.category_id)
+            .where(lat.between(south, north), lon.between(west, east), *conditions)
+            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+            .limit(limit + 1)
         )
-        .where(Complaint.lat.between(south, north), Complaint.lon.between(west, east))
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(limit + 1)
-    ).all()
+
+    cells = _cells(west, south, east, north)
+    if cells is None:
+        # A view of a whole country is full of reports: walk the newest and keep those
+        # inside ("+ 0" keeps the planner off the lat/lon index, which would read them all).
+        statement = newest(lat=Complaint.lat + 0, lon=Complaint.lon + 0)
+    else:
+        column, numbers = cells
+        if not numbers:
+            return [], False
+        parts = [newest(column == n).subquery() for n in numbers]
+        merged = union_all(*(select(*p.c) for p in parts)).subquery()
+        statement = (
+            select(*merged.c)
+            .order_by(merged.c.created_at.desc(), merged.c.id.desc())
+            .limit(limit + 1)
+        )
+    rows = db.session.execute(statement).all()
     points = [
         MapPoint(
             number,
@@ -239,7 +351,7 @@ def map_points(
             round(lon, PUBLIC_DECIMALS),
             created,
         )
-        for number, category, status, channel, lat, lon, created in rows[:limit]
+        for number, category, status, channel, lat, lon, created, _id in rows[:limit]
     ]
     return points, len(rows) > limit
 

@@ -13,6 +13,7 @@ from ..complaints.models import (
     Complaint,
     ComplaintCategory,
     ComplaintStatus,
+    map_cells,
 )
 from ..core.clock import utcnow
 from ..outfalls.models import Outfall
@@ -68,6 +69,7 @@ def generate_synthetic_complaints(session, count: int, seed: int = 7) -> int:
             created = now - timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
             status = rng.choices(statuses, weights)[0]
             complete_due = created + timedelta(days=21)
+            cells = map_cells(lat, lon) if lat is not None else (None, None)
             channel = rng.choices(channels, channel_weights)[0]
             resolved = (
                 min(created + timedelta(hours=rng.randrange(24, 40 * 24)), now)
@@ -88,6 +90,7 @@ def generate_synthetic_complaints(session, count: int, seed: int = 7) -> int:
                     "water_body_id": water_body_id,
                     "lat": lat,
                     "lon": lon,
+                    **dict(zip(("cell_1", "cell_01"), cells, strict=True)),
                     "location_source": "outfall",
                     "status": status.value,
                     "is_open": status in OPEN_STATUSES,

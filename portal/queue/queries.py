@@ -175,7 +175,9 @@ def _after(cursor: str, sort: str, column, desc: bool):
     if column is None:
         return later_id
     later = column < value if desc else column > value
-    return or_(later, and_(column == value, later_id))
+    # The plain range lets the index seek; the OR only breaks ties at its edge.
+    seek = column <= value if desc else column >= value
+    return and_(seek, or_(later, and_(column == value, later_id)))
 
 
 def undated_cases(actor: StaffMember, f: QueueFilters, now, limit: int = 50) -> list[Complaint]:

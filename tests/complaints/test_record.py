@@ -295,3 +295,50 @@ def test_merged_and_triage_reports_are_listed_too(app, client, rec):
         c.status = ComplaintStatus.merged
         db.session.commit()
     assert rec.numbers["old"] in _numbers(client, status="merged")
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        "108.60,21.94,108.64,21.96",  # one or two 0.1° cells
+        "108,21,110,23",  # 0.1° cells
+        "104,20,112,26",  # 1° cells that hold reports
+        "73,18,135,54",  # the whole country: the newest, kept if inside
+    ],
+)
+def test_every_way_of_reading_a_viewport_finds_the_same_newest_reports(make_app, bbox):
+    app = make_app(COMPLAINT_MAP_MAX_POINTS=3)
+    with app.app_context():
+        now = utcnow()
+        a = f.outfall(lat=21.95, lon=108.62).code
+        b = f.outfall(lat=21.951, lon=108.631).code  # another 0.1° cell
+        made = [
+            f.complaint(outfall=code, now=now - timedelta(minutes=m)).complaint.tracking_no
+            for m, code in enumerate([a, b, b, a, b])
+        ]
+        f.complaint(outfall=a, lat=10.5, lon=100.3)  # outside every viewport, newest of all
+        db.session.commit()
+    with app.test_client().get(f"/api/v1/complaints/map?bbox={bbox}") as r:
+        data = r.get_json()
+    assert [ft["properties"]["tracking_no"] for ft in data["features"]] == made[:3]
+    assert data["truncated"] is True
+
+
+def test_map_cells_number_squares_from_the_south_west():
+    from portal.complaints.models import map_cells
+
+    assert map_cells(-90, -180) == (0, 0)
+    assert map_cells(21.95, 108.62) == (111 * 360 + 288, 1119 * 3600 + 2886)
+    assert map_cells(21.99999, 108.69999)[1] == map_cells(21.9, 108.6)[1]
+
+
+def test_a_province_includes_every_level_below_it(client, rec, seed):
+    def make():
+        from portal.geo.models import Region
+
+        province = f.region(code="450000", name="广西壮族自治区")
+        city = db.session.scalar(select(Region).where(Region.code == "450700"))
+        city.parent_id = province.id
+
+    seed(make)
+    assert len(_numbers(client, region="450000")) == 3

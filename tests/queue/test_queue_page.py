@@ -164,3 +164,25 @@ def test_staff_pages_have_valid_times_a_labelled_note_box_and_unique_ids(
         assert len(ids) == len(set(ids)), (url, sorted(i for i in ids if ids.count(i) > 1))
     page = staff.get(f"/queue/cases/{case_id}").get_data(as_text=True)
     assert re.search(r'<label for="text">', page) and 'id="text"' in page
+
+
+def test_a_reveal_needs_the_csrf_token_and_a_forged_one_records_nothing(
+    app, world, report, sign_in
+):
+    from portal.complaints.models import ComplaintEvent
+
+    case_id, _, _ = report(outfall=world.outfall_code)
+    staff = sign_in("ind-staff")
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert staff.post(f"/queue/cases/{case_id}/reveal").status_code == 400
+    page = staff.get(f"/queue/cases/{case_id}").get_data(as_text=True)
+    assert "王五" not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = staff.post(f"/queue/cases/{case_id}/reveal", data={"csrf_token": token})
+    assert r.status_code == 303
+    assert "王五" in staff.get(f"/queue/cases/{case_id}").get_data(as_text=True)
+    with app.app_context():
+        kinds = db.session.scalars(
+            select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == case_id)
+        ).all()
+    assert kinds.count("identity_viewed") == 1

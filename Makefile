@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test setup setup-dev translations update-messages lint clean browser-deps html-deps \
-        bench bench-quick bench-deps
+        bench bench-quick bench-deps bench-browser static
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ instance/config.py:
 translations: $(VENV)/.runtime
 	@$(BIN)/pybabel compile -d translations >/dev/null
 
-setup: $(VENV)/.runtime instance/config.py translations
+# Hashed, gzip- and brotli-compressed static files and their manifest (instance/static-build/);
+# the app also rebuilds them at start whenever static/ changed.
+static: $(VENV)/.runtime instance/config.py
+	@FLASK_DEBUG=1 $(FLASK) portal build-static
+
+setup: $(VENV)/.runtime instance/config.py translations static
 	@# Links in QR codes and mail come from configuration, never from a request's Host.
 	@grep -q '^PUBLIC_BASE_URL' instance/config.py || \
 	  echo "PUBLIC_BASE_URL = 'http://$(HOST):$(PORT)'" >> instance/config.py
@@ -61,7 +66,7 @@ html-deps:
 	@test -f .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar || \
 	  npm install --no-save --no-audit --no-fund --prefix .cache/npm vnu-jar@$(VNU_VERSION) >/dev/null
 
-setup-dev: $(VENV)/.dev translations browser-deps html-deps
+setup-dev: $(VENV)/.dev translations browser-deps html-deps static
 
 test: setup-dev
 	@echo "== the suite on SQLite"
@@ -79,13 +84,23 @@ bench-deps:
 	  $$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -qq wrk >/dev/null; \
 	fi
 
-# DESIGN §4 figures into BENCHMARKS.md; builds benchmarks/data/ once (100k outfalls, 1M complaints).
-bench: $(VENV)/.dev translations bench-deps
+# The browser benchmark's tools: Lighthouse and axe-core from npm (pinned by the lock file).
+benchmarks/node_modules/.installed: benchmarks/package.json benchmarks/package-lock.json
+	cd benchmarks && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# DESIGN §4 figures into BENCHMARKS.md; builds benchmarks/data/ once (100k outfalls, 1M complaints),
+# then the browser benchmark (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
+bench: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run
 
 # Smoke run on 10k outfalls / 100k complaints; writes benchmarks/results/BENCHMARKS-quick.md.
-bench-quick: $(VENV)/.dev translations bench-deps
+bench-quick: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run --quick
+
+# The browser benchmark alone (its own small demo database; prints its table).
+bench-browser: $(VENV)/.dev translations browser-deps benchmarks/node_modules/.installed
+	$(BIN)/python -m benchmarks.browser_bench
 
 lint: setup-dev
 	$(BIN)/ruff check portal tests benchmarks

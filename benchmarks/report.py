@@ -150,6 +150,10 @@ def write_report(path: Path, result: dict) -> None:
         "budgets, and both sides pay the same cost.",
         "- Tests never assert on time; these figures come only from this command.",
     ]
+    if result.get("browser"):
+        from .browser_bench import markdown
+
+        lines += ["", *markdown(result["browser"])]
     if ANALYSIS.exists():
         lines += ["", ANALYSIS.read_text().strip()]
     lines += ["", HISTORY, "", *history, ""]

@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     _refuse_insecure_defaults(app)
 
-    from . import cli, errors, i18n, pagecache, security, timing, urls
+    from . import cli, compression, errors, i18n, pagecache, security, staticfiles, timing, urls
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -87,6 +87,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     # Outermost last: the page cache sees the host and scheme the proxy fix restored.
     pagecache.init_app(app)
+    compression.init_app(app)  # pages and JSON, cached or not, gzip'd for who asks
+    # Static files are answered before the page cache and Flask (hashed names, brotli).
+    if not app.debug:
+        staticfiles.init_app(app)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -69,12 +69,35 @@ portal_group.add_command(demo_accounts_command, "demo-accounts")
     "--older-than", default=3600, show_default=True, help="Seconds; younger files may be in flight."
 )
 def cleanup_files_command(older_than: int):
-    """Publish files of committed rows left staged by a crash (at once); delete files no row
-    refers to once older than --older-than."""
+    """Remove expired staged uploads; publish files of committed rows left staged by a crash
+    (at once); delete files no row refers to once older than --older-than."""
     from . import files
+    from .complaints import staging
+    from .core.clock import utcnow
 
+    # Expired photo uploads no report claimed: their rows go first, so their files are no
+    # longer referenced below (and are deleted once older than the margin).
+    expired = staging.expire(utcnow(), grace_seconds=older_than)
+    db.session.commit()
     result = files.cleanup(older_than=older_than)
-    click.echo(f"Files: {result['published']} published, {result['deleted']} deleted.")
+    click.echo(
+        f"Staged uploads: {expired} expired. "
+        f"Files: {result['published']} published, {result['deleted']} deleted."
+    )
+
+
+@portal_group.command("build-static")
+def build_static_command():
+    """Build static/ into hashed, compressed files (the app also does it when static/ changed)."""
+    from pathlib import Path
+
+    from . import staticfiles
+
+    root = current_app.config.get("STATIC_BUILD_DIR") or Path(current_app.instance_path) / (
+        "static-build"
+    )
+    folder, names = staticfiles.ensure_built(Path(current_app.static_folder), Path(root))
+    click.echo(f"Static files: {len(names)} in {folder}.")
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,9 @@ class DefaultConfig:
     # Map tiles: a URL template and its attribution; Tianditu needs a key in the URL.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+    # Coordinates on the pages link to this web map ({lat}, {lon}, {name}); None: Amap's
+    # marker page with WGS84 coordinates (see urls.web_map_url). WeChat opens no geo: URI.
+    MAP_LINK_URL: str | None = None
     # Default map view when an outfall has no coordinates: Qinzhou city centre.
     MAP_DEFAULT_CENTER = (21.98, 108.65)
     UPLOAD_DIR: str | None = None  # defaults to instance/uploads
@@ -61,6 +64,12 @@ class DefaultConfig:
     COMPLAINT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
     COMPLAINT_PHOTO_MAX_PIXELS = 40_000_000
     COMPLAINT_DESCRIPTION_MAX = 2000
+    # Photos are uploaded one by one while the form is filled in (complaints.staging) and
+    # kept this long for the report that will claim them; each upload is a public write.
+    COMPLAINT_STAGED_UPLOAD_HOURS = 24
+    COMPLAINT_UPLOAD_RATE_LIMIT = "30 per minute;300 per day"
+    # A photo's GPS farther than this from the linked outfall is asked about, not used.
+    LOCATION_MISMATCH_M = 500
     # Outgoing mail (flask portal deliver): a local relay by default.
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

@@ -6,7 +6,10 @@ from .complaints.models import (  # noqa: F401
     ComplaintCategory,
     ComplaintEvent,
     ComplaintPhoto,
+    LocationCheck,
     Reporter,
+    StagedUpload,
+    SubmissionKey,
     Support,
 )
 from .geo.models import Region, WaterBody  # noqa: F401

@@ -4,7 +4,7 @@ They are built from configuration only, never from a request header: a request w
 `Host: evil.example` must not put evil.example into the mail a department receives.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, current_app
 from werkzeug.routing import IntegerConverter
@@ -74,6 +74,23 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def web_map_url(lat: float, lon: float, name: str = "") -> str:
+    """A link that opens a point in a web map (config MAP_LINK_URL), not a `geo:` URI:
+    WeChat's browser opens https links and ignores geo:."""
+    template = current_app.config.get("MAP_LINK_URL") or DEFAULT_MAP_LINK
+    return template.format(lat=f"{lat:.6f}", lon=f"{lon:.6f}", name=quote(name or "", safe=""))
+
+
+# Amap's marker page, told the point is WGS84 (it converts to its own GCJ-02 offset).
+DEFAULT_MAP_LINK = (
+    "https://uri.amap.com/marker?position={lon},{lat}&name={name}&coordinate=wgs84&callnative=0"
+)
+
+
 def init_app(app: Flask) -> None:
-    """Every `<int:…>` of every blueprint is bounded (call before registering them)."""
+    """Every `<int:…>` of every blueprint is bounded (call before registering them);
+    templates get `public_base_url` (share cards link to the public host) and
+    `web_map_url`."""
     app.url_map.converters["int"] = DatabaseIntConverter
+    app.context_processor(lambda: {"public_base_url": base_url()})
+    app.add_template_global(web_map_url)

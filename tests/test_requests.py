@@ -28,7 +28,9 @@ def test_control_characters_in_a_report_are_refused_next_to_the_field(app, clien
     r = client.post("/complaints/new", data=data)
     page = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert page.count("请删除此栏中的控制字符") == 2  # description and name
+    # Next to the description and the name, and linked from the summary at the top.
+    assert page.count("<li>请删除此栏中的控制字符") == 2
+    assert page.count('<a href="#description">') == page.count('<a href="#name">') == 1
     assert "河水发黑" in page  # the rest of what was typed is kept
     assert _complaints(app) == 0
 

@@ -2,7 +2,8 @@
 
 The view parses the bbox, zoom and filters, asks outfalls.clustering for the clusters
 (and, when the bbox holds at most MAP_MAX_POINTS outfalls, default 500, for the points)
-and writes them as GeoJSON.
+and writes them as GeoJSON. In points mode, outfalls whose markers would overlap at the
+zoom (grid.overlap_groups) are one cluster feature listing them under "outfalls".
 
 So a response holds at most grid.MAX_CELLS clusters or MAP_MAX_POINTS points. Responses are
 the same in every language (codes, not labels), so they are public and cacheable by a CDN
@@ -83,30 +84,60 @@ def outfalls_map():
     if total <= max_points:
         mode = "points"
         prefix = url_for("outfalls.landing", code="_")[:-1]
-        features = [
+        rows = clustering.points(snapped, filters, max_points)
+        props = [
             {
-                "type": "Feature",
-                "geometry": _point(lon, lat),
-                "properties": {
-                    "code": code,
-                    "name": name,
-                    "type": l1.value,
-                    "kind": kind.value,
-                    "status": status.value,
-                    "remediation": remediation.value if remediation else None,
-                    "url": prefix + quote(code, safe=""),
-                },
+                "code": code,
+                "name": name,
+                "type": l1.value,
+                "kind": kind.value,
+                "status": status.value,
+                "remediation": remediation.value if remediation else None,
+                "url": prefix + quote(code, safe=""),
             }
-            for code, name, l1, kind, status, lat, lon, remediation in clustering.points(
-                snapped, filters, max_points
-            )
+            for code, name, l1, kind, status, _lat, _lon, remediation in rows
         ]
+        features = []
+        # Markers that would overlap at this zoom become one cluster that still lists
+        # its outfalls (the list under the map shows them all).
+        for group in grid.overlap_groups([(r[5], r[6]) for r in rows], zoom):
+            if len(group) == 1:
+                i = group[0]
+                features.append(
+                    {
+                        "type": "Feature",
+                        "geometry": _point(rows[i][6], rows[i][5]),
+                        "properties": props[i],
+                    }
+                )
+                continue
+            lat = sum(rows[i][5] for i in group) / len(group)
+            lon = sum(rows[i][6] for i in group) / len(group)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": _point(lon, lat),
+                    "properties": {"count": len(group), "outfalls": [props[i] for i in group]},
+                }
+            )
     else:
         mode = "clusters"
-        features = [
-            {"type": "Feature", "geometry": _point(lon, lat), "properties": {"count": count}}
-            for count, lat, lon in cells
-        ]
+        # Neighbouring cells whose icons would touch on screen are one cluster.
+        groups = grid.overlap_groups(
+            [(lat, lon) for _n, lat, lon in cells],
+            zoom,
+            grid.CLUSTER_OVERLAP_PX,
+            weights=[n for n, _lat, _lon in cells],
+            cluster_px=grid.CLUSTER_OVERLAP_PX,
+        )
+        features = []
+        for group in groups:
+            count = sum(cells[i][0] for i in group)
+            lat = sum(cells[i][0] * cells[i][1] for i in group) / count
+            lon = sum(cells[i][0] * cells[i][2] for i in group) / count
+            features.append(
+                {"type": "Feature", "geometry": _point(lon, lat), "properties": {"count": count}}
+            )
     return geojson(
         {
             "type": "FeatureCollection",

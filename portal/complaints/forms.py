@@ -3,6 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    Field,
+    FileField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -34,8 +36,33 @@ PHONE = Regexp(
 )
 
 
+class TokenListField(Field):
+    """Repeated hidden inputs of one name (the tokens of staged photos), as a list."""
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in valuelist if isinstance(v, str) and v][:24]
+
+    def _value(self):
+        return ""
+
+
 class ComplaintForm(PostForm):
-    """The report form; photos are checked separately by the photo pipeline."""
+    """The report form; photos are checked separately by the photo pipeline.
+
+    `form_key` (issued with the page) ties photos staged while typing to this form and
+    makes the submission idempotent; `photo_token` lists those photos.
+    """
+
+    form_key = HiddenField(validators=[Optional(), Length(max=64)])
+    photo_token = TokenListField(default=list)
+    location_choice = RadioField(
+        _l("Which place is right?"),
+        choices=[
+            SelectChoice("outfall", _l("The outfall's position")),
+            SelectChoice("photo", _l("Where the photo was taken")),
+        ],
+        validators=[Optional()],
+    )
 
     category = SelectField(
         _l("What is the problem?"),
@@ -103,7 +130,22 @@ class ComplaintForm(PostForm):
         if field.data:
             raise ValidationError(_l("Leave this field empty."))
 
-    def to_input(self, *, ip: str, locale: str) -> ComplaintInput:
+    @property
+    def contact_given(self) -> bool:
+        """Whether a name, phone or email was typed (whatever the identity choice)."""
+        return any((self.name.data, self.phone.data, self.email.data))
+
+    @property
+    def named_by_contact(self) -> bool:
+        """Anonymous was chosen (or left as the default) yet contact details were typed.
+
+        Without JavaScript the contact fields show under every choice: a phone typed there
+        is meant to be used, so the report is named and confidential, and the page says so
+        (with JavaScript, choosing anonymous disables the fields and nothing is sent).
+        """
+        return self.identity.data != "named" and self.contact_given
+
+    def to_input(self, *, ip: str, locale: str, photo_tokens=()) -> ComplaintInput:
         """The validated form as the intake's input."""
         return ComplaintInput(
             category_code=self.category.data,
@@ -112,14 +154,32 @@ class ComplaintForm(PostForm):
             lat=self.lat.data,
             lon=self.lon.data,
             location_source=self.location_source.data or "pin",
-            anonymous=self.identity.data != "named",
+            anonymous=not (self.identity.data == "named" or self.named_by_contact),
             name=self.name.data or "",
             phone=self.phone.data or "",
             email=self.email.data or "",
             consent_publish=self.consent.data,
             ip=ip,
             locale=locale,
+            form_key=self.form_key.data or "",
+            photo_tokens=list(photo_tokens or self.photo_token.data or []),
+            location_choice=self.location_choice.data or "",
         )
+
+
+class UploadForm(PostForm):
+    """One photo sent while the report form is filled in (the JSON upload endpoint).
+
+    The capture time and position are what the phone read from the original before
+    shrinking it; they are recorded as the device's word, never checked against the file.
+    """
+
+    form_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    photo = FileField()
+    captured_at = StringField(validators=[Optional(), Length(max=40)])
+    offset = StringField(validators=[Optional(), Length(max=8)])
+    lat = StringField(validators=[Optional(), Length(max=32)])
+    lon = StringField(validators=[Optional(), Length(max=32)])
 
 
 class AddInfoForm(PostForm):

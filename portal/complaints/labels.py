@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -92,8 +93,16 @@ def event_line(event, complaint=None) -> tuple[str, str]:
     return str(EVENT_KIND.get(event.kind, event.kind)), message
 
 
+def format_distance(metres: float) -> str:
+    """ "850 m", "12.3 km": a distance as a person reads it, in the current language."""
+    if metres < 1000:
+        return _("%(m)s m", m=format_decimal(round(metres, -1)))
+    return _("%(km)s km", km=format_decimal(round(metres / 1000, 1)))
+
+
 def register(app) -> None:
-    """Add these tables to the templates' `labels`."""
+    """Add these tables to the templates' `labels`, and `format_distance`."""
+    app.add_template_global(format_distance)
     app.jinja_env.globals.setdefault("labels", {}).update(
         complaint_status=COMPLAINT_STATUS,
         event_kind=EVENT_KIND,

@@ -5,7 +5,15 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload, validates
+from sqlalchemy.orm import (
+    Mapped,
+    backref,
+    joinedload,
+    mapped_column,
+    relationship,
+    selectinload,
+    validates,
+)
 
 from .. import files
 from ..agencies.models import Department
@@ -293,9 +301,28 @@ class ComplaintPhoto(db.Model):
     captured_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     gps_lat: Mapped[Optional[float]] = mapped_column(Float)
     gps_lon: Mapped[Optional[float]] = mapped_column(Float)
+    # What the phone read from the original before shrinking it (the browser's EXIF
+    # reader): the citizen's device says so, the server did not see it in the file.
+    device_captured_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    device_lat: Mapped[Optional[float]] = mapped_column(Float)
+    device_lon: Mapped[Optional[float]] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="photos")
+
+    @property
+    def where_taken(self) -> tuple[float, float] | None:
+        """Where the photo says it was taken: the file's GPS, else what the device read."""
+        return where_taken(self)
+
+
+def where_taken(photo) -> tuple[float, float] | None:
+    """A photo row's point: the file's EXIF GPS, else the one the phone read before upload."""
+    if photo.gps_lat is not None and photo.gps_lon is not None:
+        return photo.gps_lat, photo.gps_lon
+    if photo.device_lat is not None and photo.device_lon is not None:
+        return photo.device_lat, photo.device_lon
+    return None
 
 
 class ActorKind(enum.StrEnum):
@@ -385,6 +412,92 @@ class Support(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StagedUpload(db.Model):
+    """A photo uploaded while the citizen is still filling in the form, before the report.
+
+    Decoded, checked and re-encoded like any photo; its files are stored but no page
+    serves them to anyone but the form that holds the token (never public). The report's
+    submit turns the row into a ComplaintPhoto; unclaimed rows expire and cleanup-files
+    removes them, and with them their files.
+    """
+
+    __tablename__ = "complaint_staged_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The bearer token the page keeps for this photo; only the form it was made for may
+    # use it (form_key).
+    token: Mapped[str] = mapped_column(String(48), unique=True)
+    form_key: Mapped[str] = mapped_column(String(64), index=True)
+    public_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    thumb_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_size: Mapped[int] = mapped_column(Integer)
+    original_format: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    captured_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    gps_lat: Mapped[Optional[float]] = mapped_column(Float)
+    gps_lon: Mapped[Optional[float]] = mapped_column(Float)
+    device_captured_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    device_lat: Mapped[Optional[float]] = mapped_column(Float)
+    device_lon: Mapped[Optional[float]] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    @property
+    def where_taken(self) -> tuple[float, float] | None:
+        """The file's GPS, else what the device read."""
+        return where_taken(self)
+
+
+class SubmissionKey(db.Model):
+    """The idempotency key of a report form: one complaint per key, whatever the retries.
+
+    The primary key makes a concurrent second insert fail in the database (no
+    check-then-insert race); the intake then answers with the complaint that won.
+    """
+
+    __tablename__ = "complaint_submission_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship()
+
+
+class LocationCheck(db.Model):
+    """A photo taken far from the linked outfall: both points, the distance, the choice.
+
+    Kept for the staff handling the case (the public never sees it): the citizen was
+    asked which place is right, and the case's own point is the one they chose.
+    """
+
+    __tablename__ = "complaint_location_checks"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    outfall_lat: Mapped[float] = mapped_column(Float)
+    outfall_lon: Mapped[float] = mapped_column(Float)
+    photo_lat: Mapped[float] = mapped_column(Float)
+    photo_lon: Mapped[float] = mapped_column(Float)
+    # "device" (read by the phone before upload) or "file" (the photo's EXIF).
+    photo_source: Mapped[str] = mapped_column(String(8))
+    distance_m: Mapped[float] = mapped_column(Float)
+    # "photo" or "outfall": which place the citizen said is right.
+    chosen: Mapped[str] = mapped_column(String(8))
+
+    complaint: Mapped[Complaint] = relationship(
+        backref=backref("location_check", uselist=False, cascade="all, delete-orphan")
+    )
+
+
 # Files these rows keep: public copies and thumbnails, and the originals kept as evidence.
-files.register("UPLOAD_DIR", ComplaintPhoto.public_sha256, ComplaintPhoto.thumb_sha256)
-files.register("EVIDENCE_DIR", ComplaintPhoto.original_sha256)
+# A staged upload keeps its files until it is claimed (then its photo row does) or expires.
+files.register(
+    "UPLOAD_DIR",
+    ComplaintPhoto.public_sha256,
+    ComplaintPhoto.thumb_sha256,
+    StagedUpload.public_sha256,
+    StagedUpload.thumb_sha256,
+)
+files.register("EVIDENCE_DIR", ComplaintPhoto.original_sha256, StagedUpload.original_sha256)

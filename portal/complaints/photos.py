@@ -469,6 +469,19 @@ def read_capture_time(exif: Mapping[int, Any]) -> datetime | None:
     return None
 
 
+def parse_capture_time(stamp: str, offset: str = "") -> datetime | None:
+    """An EXIF-style "YYYY:MM:DD HH:MM:SS" (and "+08:00" offset) sent as text, e.g. by the
+    phone's EXIF reader, as an aware datetime; Asia/Shanghai without an offset."""
+    match = _EXIF_DATETIME.fullmatch(_text(stamp)[:19])
+    if not match or len(stamp or "") > 40:
+        return None
+    try:
+        naive = datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=_offset(_text(offset)) or CHINA_TZ)
+
+
 def _offset(text: bytes) -> timezone | None:
     match = _EXIF_OFFSET.fullmatch(text)
     if not match:

@@ -35,3 +35,24 @@ def normalise_tracking_no(raw: str) -> str:
     if text.startswith("TS") and len(text) == 12 and text[2:].isdigit():
         return f"TS-{text[2:6]}-{text[6:]}"
     return text
+
+
+FORM_KEY_BYTES = 18
+
+
+def make_form_key(nonce: str, secret: str) -> str:
+    """A report form's key: `nonce.mac`, so only keys this portal issued are accepted.
+
+    It ties the form's staged photos to it and is the form's idempotency key; like the
+    private link it is a bearer secret of the citizen's page.
+    """
+    mac = hmac.new(secret.encode(), b"form-key:" + nonce.encode(), hashlib.sha256).digest()
+    return f"{nonce}.{base64.urlsafe_b64encode(mac[:12]).decode()}"
+
+
+def form_key_valid(key: str, secret: str) -> bool:
+    """Whether `key` is a form key made by `make_form_key` with this secret."""
+    nonce, dot, _mac = (key or "").partition(".")
+    if not dot or not 16 <= len(nonce) <= 32 or len(key) > 64:
+        return False
+    return hmac.compare_digest(make_form_key(nonce, secret), key)

@@ -132,29 +132,37 @@ def stage_photos(
     still knows every file to discard.
     """
     for photo in photos:
-        p = photo.processed
-        for store, data in (
-            (stores.public, p.public_jpeg),
-            (stores.public, p.thumb_jpeg),
-            (stores.evidence, photo.original),
-        ):
-            staged.append(Staged(store, store.stage(data)))
-        gps = p.gps or (None, None)
-        complaint.photos.append(
-            ComplaintPhoto(
-                event_id=event_id,
-                public_sha256=p.public_sha256,
-                thumb_sha256=p.thumb_sha256,
-                original_sha256=p.original_sha256,
-                original_size=p.original_size,
-                original_format=p.original_format,
-                width=p.width,
-                height=p.height,
-                captured_at=p.captured_at,
-                gps_lat=gps[0],
-                gps_lon=gps[1],
-            )
-        )
+        stage_files(photo, stores, staged)
+        complaint.photos.append(ComplaintPhoto(event_id=event_id, **photo_fields(photo)))
+
+
+def photo_fields(photo: Photo) -> dict:
+    """The columns a photo row (ComplaintPhoto, StagedUpload) keeps of a checked upload."""
+    p = photo.processed
+    gps = p.gps or (None, None)
+    return {
+        "public_sha256": p.public_sha256,
+        "thumb_sha256": p.thumb_sha256,
+        "original_sha256": p.original_sha256,
+        "original_size": p.original_size,
+        "original_format": p.original_format,
+        "width": p.width,
+        "height": p.height,
+        "captured_at": p.captured_at,
+        "gps_lat": gps[0],
+        "gps_lon": gps[1],
+    }
+
+
+def stage_files(photo: Photo, stores: Stores, staged: list[Staged]) -> None:
+    """Stage a photo's public copy, thumbnail and original, appending each to `staged`."""
+    p = photo.processed
+    for store, data in (
+        (stores.public, p.public_jpeg),
+        (stores.public, p.thumb_jpeg),
+        (stores.evidence, photo.original),
+    ):
+        staged.append(Staged(store, store.stage(data)))
 
 
 def publish(staged: Iterable[Staged]) -> None:

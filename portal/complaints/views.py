@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.clock import utcnow
@@ -29,9 +30,18 @@ from ..formflow import done, run_form, show_error
 from ..i18n import localname
 from ..security import allow, permissions_policy
 from ..urls import public_url
-from . import intake, public, tracking
-from .forms import AddInfoForm, ComplaintForm, DisputeForm, LookupForm, RatingForm, SupportForm
+from . import intake, public, staging, tracking
+from .forms import (
+    AddInfoForm,
+    ComplaintForm,
+    DisputeForm,
+    LookupForm,
+    RatingForm,
+    SupportForm,
+    UploadForm,
+)
 from .models import Complaint, ComplaintPhoto
+from .tokens import FORM_KEY_BYTES, form_key_valid, make_form_key
 from .uploads import commit_then_publish, configured_limits, configured_stores, read_photos
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
@@ -54,18 +64,52 @@ def _private(response):
 
 # --- Reporting ---------------------------------------------------------------------------
 
+# The session remembers, once, which report this browser has just filed: its tracking
+# page shows the "report received" notice on the first view only, never on a reload.
+RECEIPT_SESSION_KEY = "receipt"
+
 
 def _complaint_form(**kwargs) -> ComplaintForm:
     form = ComplaintForm(**kwargs)
     form.category.choices = [(c.code, c) for c in intake.active_categories()]
+    # A key this portal did not issue (tampered, or from before a key change) is replaced.
+    if not form_key_valid(form.form_key.data or "", current_app.config["SECRET_KEY"]):
+        form.form_key.data = make_form_key(
+            secrets.token_urlsafe(FORM_KEY_BYTES), current_app.config["SECRET_KEY"]
+        )
     return form
 
 
-def _render_new(form: ComplaintForm, status: int = 200, outfall=None, nearby=None):
-    nearby_items = nearby if nearby is not None else []
+def _render_new(
+    form: ComplaintForm, status: int = 200, outfall=None, nearby=None, staged=(), question=None
+):
     return render_template(
-        "complaints/new_complaint.html", form=form, outfall=outfall, nearby=nearby_items
+        "complaints/new_complaint.html",
+        form=form,
+        outfall=outfall,
+        nearby=nearby if nearby is not None else [],
+        staged=staged,
+        question=question,
     ), status
+
+
+def _render_again(form: ComplaintForm, tokens, now, status: int = 400, question=None):
+    """The form after a refusal: what was typed, the photos already sent, the outfall."""
+    outfall = None
+    if form.outfall.data and not form.outfall.errors:
+        try:
+            outfall = intake.find_outfall(form.outfall.data)
+        except UserError:
+            outfall = None
+    staged = staging.for_form(form.form_key.data, tokens, now)
+    return _render_new(
+        form,
+        status,
+        outfall=outfall,
+        nearby=_nearby(outfall, now) if outfall is not None and outfall.lat is not None else [],
+        staged=staged,
+        question=question,
+    )
 
 
 def _nearby(outfall, now):
@@ -77,6 +121,19 @@ def _nearby(outfall, now):
         radius_m=current_app.config["NEARBY_RADIUS_M"],
         days=current_app.config["NEARBY_DAYS"],
     )
+
+
+def _filed(receipt: intake.Receipt, form: ComplaintForm):
+    """After a report (or a retry of one): its tracking page, with the notice once."""
+    named = form.identity.data == "named" or form.named_by_contact
+    phone = (form.phone.data or "").strip() if named else ""
+    session[RECEIPT_SESSION_KEY] = {
+        "id": receipt.complaint.id,
+        "sms": phone[-4:],
+        "email": bool(named and form.email.data),
+        "named_by_contact": form.named_by_contact,
+    }
+    return redirect(url_for("complaints.track", token=receipt.token), 303)
 
 
 # The form may locate the phone and take photos; no other page may.
@@ -100,39 +157,157 @@ def new_complaint():
                 show_error(form, error)
                 return _render_new(form, 404)
             form.outfall.data = outfall.code
-        return _render_new(form, outfall=outfall, nearby=_nearby(outfall, now) if outfall else [])
+        nearby = _nearby(outfall, now) if outfall and outfall.lat is not None else []
+        return _render_new(form, outfall=outfall, nearby=nearby)
 
-    if not form.validate():
-        return _render_new(form, 400)
+    # A retried POST of a form that filed its report already: the same tracking page.
+    if earlier := intake.earlier_receipt(form.form_key.data):
+        return _filed(earlier, form)
+    valid = form.validate()
+    tokens = list(form.photo_token.data or [])
+    files = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
+    if files:
+        # Without JavaScript the photos come with the form: keep them as staged uploads
+        # first, so that no refusal below asks for them again.
+        try:
+            rows, staged = staging.stage_uploads(
+                form.form_key.data, files, None, now, configured_stores()
+            )
+        except UserError as error:
+            show_error(form, error)
+            return _render_again(form, tokens, now)
+        if not commit_then_publish(staged):
+            return _not_saved(form, tokens, now)
+        tokens += [row.token for row in rows]
+    if not valid:
+        return _render_again(form, tokens, now)
     try:
         receipt = intake.submit(
-            form.to_input(ip=request.remote_addr or "", locale=str(get_locale() or "zh")[:2]),
-            request.files.getlist(form.photos.name),
+            form.to_input(
+                ip=request.remote_addr or "",
+                locale=str(get_locale() or "zh")[:2],
+                photo_tokens=tokens,
+            ),
+            [],
             now,
         )
+    except intake.LocationQuestion as question:
+        show_error(form, question)
+        return _render_again(form, tokens, now, question=question)
     except UserError as error:
         show_error(form, error)
-        return _render_new(form, 400)
+        return _render_again(form, tokens, now)
     if not intake.commit(receipt):
-        form.description.errors = [
-            _("We could not save your report; nothing was stored. Please try again.")
-        ]
-        return _render_new(form, 503)
-    return redirect(url_for("complaints.track", token=receipt.token, new=1), 303)
+        return _not_saved(form, tokens, now)
+    return _filed(receipt, form)
+
+
+def _not_saved(form: ComplaintForm, tokens, now):
+    form.description.errors = [
+        _("We could not save your report; nothing was stored. Please try again.")
+    ]
+    return _render_again(form, tokens, now, 503)
+
+
+@bp.post("/uploads")
+@_limit("COMPLAINT_UPLOAD_RATE_LIMIT")
+def stage_upload():
+    """One photo of a report being written, sent as soon as it is picked (JSON).
+
+    The photo goes through the same checks as any other; the answer is its token (which
+    the form's submit carries instead of the bytes) and where the phone says it was
+    taken, so the page can ask about a far photo before the report is sent.
+    """
+    form = UploadForm()
+    if not form.validate():
+        return _json_error(next(iter(form.errors.values()))[0], 400)
+    upload = request.files.get(form.photo.name)
+    device = staging.DeviceMetadata.parse(
+        form.captured_at.data, form.offset.data, form.lat.data, form.lon.data
+    )
+    try:
+        if not upload or not upload.filename:
+            raise UserError(_("Choose a photo."), "photos")
+        rows, staged = staging.stage_uploads(
+            form.form_key.data, [upload], [device], utcnow(), configured_stores()
+        )
+    except UserError as error:
+        return _json_error(error.message, 400)
+    if not commit_then_publish(staged):
+        return _json_error(_("We could not save this photo. Please try again."), 503)
+    row = rows[0]
+    point = row.where_taken
+    response = jsonify(
+        token=row.token,
+        thumb=url_for("complaints.staged_thumb", form_key=row.form_key, token=row.token),
+        point=list(point) if point else None,
+        width=row.width,
+        height=row.height,
+    )
+    response.status_code = 201
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_error(message, status: int):
+    response = jsonify(error=str(message), field="photos")
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/uploads/<form_key>/<token>.jpg")
+def staged_thumb(form_key: str, token: str):
+    """The thumbnail of a staged photo, for its own form only (never public)."""
+    row = staging.find(form_key, token, utcnow())
+    if row is None:
+        abort(404)
+    path = FileStore(current_app.config["UPLOAD_DIR"]).resolve(row.thumb_sha256)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", etag=row.thumb_sha256, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _stale_upload(error):
+    """A photo upload whose page is too old for its CSRF token: say so in JSON."""
+    if request.endpoint != "complaints.stage_upload":
+        return error
+    return _json_error(
+        _("This report form has expired. Reload the page and add the photo again."), 400
+    )
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 @bp.errorhandler(429)
 def _refused_report(error):
     """Too many reports, or too big a request: the form again, with what can be kept."""
+    if request.endpoint == "complaints.stage_upload":
+        if error.code == 429:
+            return _json_error(
+                _("You have sent many photos in a short time. Please wait a minute."), 429
+            )
+        return _json_error(
+            _(
+                "Each photo must be at most %(mb)s MB.",
+                mb=current_app.config["COMPLAINT_PHOTO_MAX_BYTES"] // (1024 * 1024),
+            ),
+            413,
+        )
     if request.endpoint != "complaints.new_complaint" or request.method != "POST":
         return error
     # The body of a too-large request is never read: its fields cannot be kept.
     form = _complaint_form(formdata=None)
+    tokens: list[str] = []
     if error.code == 429:
         # The limiter refused before the view read anything: the text is still there.
         form.process(request.form)
         form.photos.data = None
+        tokens = list(form.photo_token.data or [])
         message = _(
             "You have sent several reports in a short time. Please wait a few minutes and "
             "send this one again; what you typed is kept. If it is urgent, call %(hotline)s.",
@@ -145,7 +320,7 @@ def _refused_report(error):
             mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
         )
     form.photos.errors = [message]
-    response = make_response(_render_new(form, error.code))
+    response = make_response(_render_again(form, tokens, utcnow(), error.code))
     response.headers["Permissions-Policy"] = permissions_policy(REPORT_FEATURES)
     if error.code == 429 and getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
@@ -199,6 +374,12 @@ def _case_or_404(token: str) -> Complaint:
 
 
 def _render_track(complaint, token, *, info=None, rating=None, disputing=None, status=200):
+    # The "report received" notice: for the browser that just filed it, on its first view.
+    receipt = session.get(RECEIPT_SESSION_KEY)
+    if receipt and receipt.get("id") == complaint.id:
+        session.pop(RECEIPT_SESSION_KEY)
+    else:
+        receipt = None
     return _private(
         (
             render_template(
@@ -208,7 +389,7 @@ def _render_track(complaint, token, *, info=None, rating=None, disputing=None, s
                 info_form=info or AddInfoForm(),
                 rating_form=rating or RatingForm(),
                 dispute_form=disputing or DisputeForm(),
-                is_new=request.args.get("new") == "1",
+                receipt=receipt,
                 link=public_url("complaints.track", token=token),
             ),
             status,

@@ -1,5 +1,10 @@
-// The outfall map: clusters and points from /api/v1/outfalls/map, filters, my location.
-// Settings and every label come from data-* attributes (no inline script, no text here).
+// The outfall map: clusters and points from /api/v1/outfalls/map, filters, my location,
+// colour by type or by remediation status. Settings and every label come from data-*
+// attributes (no inline script, no text here).
+//
+// Extension point: once the map is ready the element fires "portal:map-ready" with
+// { map: <L.Map> } in event.detail (and keeps it as el.portalMap), so another script can
+// add its own layer without changing this file.
 (function () {
   "use strict";
   var el = document.getElementById("outfall-big-map");
@@ -16,6 +21,14 @@
   var listEl = document.getElementById("map-list");
   var locateBtn = document.getElementById("map-locate");
   var COLOURS = { GY: "#b42318", SH: "#1d4ed8", NY: "#15803d", YH: "#0e7490", QT: "#7c3aed" };
+  // Remediation by stage: not started, planned or under way, signing off, done; no plan grey.
+  var STAGES = {
+    identified: "#b42318", monitored: "#b42318", traced: "#b42318",
+    plan_approved: "#c2410c", remediating: "#c2410c",
+    signoff_submitted: "#1d4ed8", dept_confirmed: "#1d4ed8", eee_approved: "#1d4ed8",
+    closed: "#15803d", retained: "#15803d"
+  };
+  var colourSelect = document.getElementById("map-colour");
   var FILTERS = ["type", "kind", "remediation", "region"];
   var MAX_ZOOM = 19;
   // Must match portal/outfalls/grid.py (CELL_PX) so snapped requests repeat and hit caches.
@@ -34,7 +47,11 @@
   }
 
   var map = L.map(el, { maxZoom: MAX_ZOOM }).setView([lat, lon], zoom);
-  L.tileLayer(d.tileUrl, { maxZoom: MAX_ZOOM, attribution: d.attribution }).addTo(map);
+  if (window.PortalMaps) {
+    window.PortalMaps.baseLayer(map, d.tileUrl, d.attribution, d.labelTilesFailed, MAX_ZOOM);
+  } else {
+    L.tileLayer(d.tileUrl, { maxZoom: MAX_ZOOM, attribution: d.attribution }).addTo(map);
+  }
   var layer = L.layerGroup().addTo(map);
   // The extension point: other layers (map-complaints.js) find the map here or wait for it.
   el.portalMap = map;
@@ -139,13 +156,32 @@
     return li;
   }
 
+  function colourOf(p) {
+    if (colourSelect && colourSelect.value === "remediation") {
+      return STAGES[p.remediation] || "#6b7280";
+    }
+    return COLOURS[p.type] || "#555";
+  }
+
+  function showLegend() {
+    var byRemediation = colourSelect && colourSelect.value === "remediation";
+    document.querySelectorAll(".map-legend").forEach(function (legend) {
+      legend.hidden = (legend.dataset.legend === "remediation") !== byRemediation;
+    });
+  }
+
+  var lastData = null;
   function draw(data) {
+    lastData = data;
     layer.clearLayers();
     listEl.textContent = "";
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates;
       var p = f.properties;
       var at = [c[1], c[0]];
+      (p.outfalls || []).forEach(function (member) {
+        listEl.appendChild(listItem(member)); // overlapping outfalls: listed, clustered
+      });
       if (p.count !== undefined) {
         var marker = L.marker(at, { icon: clusterIcon(p.count), title: fill(d.labelCluster, p.count), keyboard: true });
         marker.on("click", function () {
@@ -157,7 +193,7 @@
           radius: 8,
           weight: 2,
           color: "#fff",
-          fillColor: COLOURS[p.type] || "#555",
+          fillColor: colourOf(p),
           fillOpacity: 0.95
         }).bindPopup(popup(p)).addTo(layer);
         listEl.appendChild(listItem(p));
@@ -202,6 +238,16 @@
   }
 
   map.on("moveend", schedule);
+  if (colourSelect) {
+    colourSelect.addEventListener("change", function (event) {
+      event.stopPropagation(); // a colour is no filter: redraw, do not reload
+      showLegend();
+      if (lastData) {
+        draw(lastData);
+      }
+    });
+    showLegend();
+  }
   if (form) {
     form.addEventListener("change", schedule);
     form.addEventListener("submit", function (event) {

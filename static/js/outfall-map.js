@@ -12,10 +12,12 @@
     return;
   }
   var map = L.map(el, { scrollWheelZoom: false }).setView([lat, lon], 15);
-  L.tileLayer(el.dataset.tileUrl, {
-    maxZoom: 18,
-    attribution: el.dataset.attribution
-  }).addTo(map);
+  if (window.PortalMaps) {
+    window.PortalMaps.baseLayer(map, el.dataset.tileUrl, el.dataset.attribution, el.dataset.msgTilesFailed, 18);
+  } else {
+    map.attributionControl.setPrefix("Leaflet");
+    L.tileLayer(el.dataset.tileUrl, { maxZoom: 18, attribution: el.dataset.attribution }).addTo(map);
+  }
   L.circleMarker([lat, lon], {
     radius: 9,
     color: "#0b6b3a",

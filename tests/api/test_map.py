@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 
 import pytest
 from sqlalchemy import insert
@@ -283,7 +284,9 @@ def test_map_page_passes_settings_through_data_attributes(client, place):
     assert 'data-api="/api/v1/outfalls/map"' in html
     assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
     assert 'href="/outfalls/?type=GY&amp;kind=river"' in html  # the no-JavaScript fallback
-    assert "css/map.css" in html and "js/map.js" in html
+    assert re.search(r"css/map\.[0-9a-f]{12}\.css", html) and re.search(
+        r"js/map\.[0-9a-f]{12}\.js", html
+    )
     assert "<script>" not in html and "style=" not in html
     assert response.cache_control.public
 

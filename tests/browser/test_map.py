@@ -61,11 +61,16 @@ def test_map_shows_clusters_that_zoom_in_to_points_with_links(live_app, phone):
     assert "16" in phone.locator("#map-status").inner_text()
 
     clusters.first.click()
+    expect(phone).to_have_url(re.compile(r"[?&]z=13"))
+    # Few enough to send as points, but ~110 m apart they would overlap at zoom 13 (~6 px):
+    # still one cluster on the map, every outfall in the list under it.
+    expect(phone.locator("#map-list li")).to_have_count(8)
+    assert phone.locator("path.leaflet-interactive").count() == 0
+    assert phone.locator(".cluster-icon").first.inner_text() == "8"
+
+    phone.goto(f"{base}/map?lat=21.951&lon=108.621&z=16")
     points = phone.locator("path.leaflet-interactive")
     expect(points).to_have_count(8)
-    expect(phone).to_have_url(re.compile(r"[?&]z=13"))
-    assert phone.locator("#map-list li").count() == 8  # the list under the map
-
     points.first.dispatch_event("click")
     link = phone.locator(".leaflet-popup-content a")
     link.wait_for()
@@ -83,11 +88,34 @@ def test_filters_update_the_url_and_the_list_link(live_app, phone):
     base = live_app.config["LIVE_URL"]
     phone.goto(f"{base}/map?lat=21.97&lon=108.64&z=11")
     phone.wait_for_selector("#outfall-big-map.map-ready")
-    assert phone.locator("path.leaflet-interactive").count() == 16
+    # Sent as points, drawn as two clusters: at zoom 11 their markers would overlap.
+    assert sorted(phone.locator(".cluster-icon").all_inner_texts()) == ["8", "8"]
+    assert phone.locator("#map-list li").count() == 16
     phone.select_option("#kind", "sea")
     expect(phone).to_have_url(re.compile(r"[?&]kind=sea"))
-    expect(phone.locator("path.leaflet-interactive")).to_have_count(0)
+    expect(phone.locator(".cluster-icon")).to_have_count(0)
+    assert phone.locator("path.leaflet-interactive").count() == 0
     assert phone.locator("#map-list-link").get_attribute("href") == "/outfalls/?kind=sea"
+    assert phone.console_errors == []
+
+
+def test_map_says_when_tiles_fail_credits_leaflet_and_colours_by_remediation(live_app, phone):
+    _integrate(live_app)
+    _seed(live_app)
+    phone.goto(f"{live_app.config['LIVE_URL']}/map?lat=21.951&lon=108.621&z=16")
+    phone.wait_for_selector("#outfall-big-map.map-ready")
+    notice = phone.locator("#outfall-big-map .tiles-failed")
+    expect(notice).to_be_visible()  # the tile server is unreachable in tests
+    assert "底图无法加载" in notice.inner_text()
+    attribution = phone.locator(".leaflet-control-attribution")
+    assert attribution.inner_text().startswith("Leaflet")
+    assert attribution.locator("svg").count() == 0  # no flag
+    points = phone.locator("path.leaflet-interactive")
+    expect(points).to_have_count(8)
+    assert points.first.get_attribute("fill") == "#b42318"  # GY: industrial red
+    phone.select_option("#map-colour", "remediation")
+    expect(points.first).to_have_attribute("fill", "#6b7280")  # no remediation plan
+    expect(phone.locator(".map-legend[data-legend=remediation]")).to_be_visible()
     assert phone.console_errors == []
 
 

@@ -2,13 +2,16 @@
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from portal.complaints import intake
 from portal.complaints.models import Complaint, ComplaintPhoto, Reporter
+from portal.core.clock import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from tests.images import phone_jpeg, upload
@@ -50,7 +53,7 @@ def test_form_lists_categories_and_works_without_an_outfall(client):
     page = client.get("/complaints/new", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "雨洪排口晴天/旱天排水" in page and "死鱼等生态异常" in page
     assert 'enctype="multipart/form-data"' in page
-    assert 'id="report-map"' in page and "report.js" in page
+    assert 'id="report-map"' in page and re.search(r"js/report\.[0-9a-f]{12}\.js", page)
 
 
 def test_qr_link_prelinks_the_outfall(client, outfall_code):
@@ -75,7 +78,7 @@ def test_unknown_outfall_in_the_link_is_explained(client):
 def test_report_with_a_gps_photo_takes_its_location_and_keeps_evidence(app, client):
     r = _post(client, VALID, [phone_jpeg(gps=(21.68, 108.61))])
     assert r.status_code == 303
-    assert re.search(r"/complaints/t/[\w-]{20,}\?new=1$", r.headers["Location"])
+    assert re.search(r"/complaints/t/[\w-]{20,}$", r.headers["Location"])
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert re.search(r"TS-\d{4}-\d{6}", page)
     with app.app_context():
@@ -262,7 +265,9 @@ def test_named_reporter_gets_an_email_with_the_private_link(app, client):
     assert (reporter.name, reporter.phone, reporter.anonymous) == ("张三", "13800138000", False)
 
 
-def test_choosing_anonymous_discards_contact_details_typed_before(app, client):
+def test_a_phone_typed_under_anonymous_is_kept_confidential_and_said_so(app, client):
+    # Without JavaScript the contact fields show under the default "anonymous" choice: a
+    # phone typed there is used (named, confidential), never silently dropped.
     r = _post(
         client,
         VALID
@@ -273,11 +278,26 @@ def test_choosing_anonymous_discards_contact_details_typed_before(app, client):
             "lat": "21.9",
             "lon": "108.6",
         },
+        lang="en",
     )
     assert r.status_code == 303
     with app.app_context():
         reporter = db.session.scalars(select(Reporter)).one()
-    assert (reporter.anonymous, reporter.name, reporter.phone) == (True, "", "")
+        sms = db.session.scalars(select(OutboxMessage)).one()
+    assert (reporter.anonymous, reporter.name, reporter.phone) == (False, "张三", "13800138000")
+    assert sms.channel == "sms" and sms.recipient == "13800138000"
+    page = client.get(r.headers["Location"], headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "you also gave contact details" in text
+    assert "text message" in text and "8000" in text
+
+
+def test_nothing_typed_under_anonymous_stays_anonymous(app, client):
+    r = _post(client, VALID | {"identity": "anonymous", "lat": "21.9", "lon": "108.6"})
+    assert r.status_code == 303
+    with app.app_context():
+        reporter = db.session.scalars(select(Reporter)).one()
+    assert (reporter.anonymous, reporter.phone) == (True, "")
     assert _count(app, OutboxMessage) == 0
 
 
@@ -323,17 +343,29 @@ def test_submissions_are_rate_limited_per_address(make_app, storage):
         assert redis.Redis.from_url(app.config["RATELIMIT_STORAGE_URI"]).dbsize() > 0
 
 
-def test_an_unexpected_error_during_a_submission_leaves_no_files(app, client, monkeypatch):
-    from portal.complaints import intake
+def test_an_unexpected_error_during_a_submission_leaves_no_complaint(app, client, monkeypatch):
+    from portal import files
+    from portal.complaints.models import StagedUpload
 
     def broken_acknowledgement(*args, **kwargs):
         raise RuntimeError("mail template missing")
 
-    # After the photos are staged and the rows flushed: the worst moment to fail.
+    # After the photos are claimed and the rows flushed: the worst moment to fail.
     monkeypatch.setattr(intake, "render_template", broken_acknowledgement)
     data = VALID | {"identity": "named", "email": "li@example.com"}
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = _post(client, data, [phone_jpeg()])
     assert r.status_code == 500
     assert _count(app, Complaint) == 0 and _count(app, ComplaintPhoto) == 0
-    assert _files(app) == []
+    # The photo stays what it was before the submit: a staged upload of the form (a retry
+    # finds it), whose files are no orphans; once it expires, cleanup removes them all.
+    assert _count(app, StagedUpload) == 1
+    assert len(_files(app)) == 3 and not [p for p in _files(app) if p.name.startswith(".")]
+    monkeypatch.undo()
+    later = utcnow() + timedelta(days=3)
+    with app.app_context():
+        assert files.cleanup(older_than=0) == {"published": 0, "deleted": 0}
+        monkeypatch.setattr("portal.core.clock.utcnow", lambda: later)
+        result = app.test_cli_runner().invoke(args=["portal", "cleanup-files", "--older-than", "0"])
+    assert "Staged uploads: 1 expired" in result.output
+    assert _count(app, StagedUpload) == 0 and _files(app) == []

@@ -169,3 +169,18 @@ def test_a_case_is_linked_to_a_12345_work_order_and_its_reply_exported(app, worl
     # Another department cannot read it.
     assert sign_in("hou-staff").get(f"/queue/cases/{case_id}/reply.txt").status_code == 404
     assert sign_in("eco-staff").get(f"/queue/cases/{case_id}/reply.txt").status_code == 404
+
+
+def test_a_photo_far_from_the_outfall_keeps_the_outfall_and_shows_staff_both_points(
+    app, world, sign_in
+):
+    from tests.images import phone_jpeg as photo
+
+    data = _form(world, photos=[upload(photo(gps=(21.68, 108.61)))])
+    client = sign_in("ind-staff")
+    r = client.post("/queue/intake/", data=data, content_type="multipart/form-data")
+    assert r.status_code == 303
+    with app.app_context():
+        case = db.session.scalars(select(Complaint)).one()
+        assert case.location_source.value == "outfall"
+        assert case.location_check is not None and case.location_check.chosen == "outfall"

@@ -100,3 +100,53 @@ def test_check_area_refuses_a_huge_area_at_a_high_zoom():
     # The whole world is fine at zoom 0..3.
     for zoom in range(4):
         grid.check_area(grid.BBox(-180, -90, 180, 90), zoom)
+
+
+def test_markers_that_would_overlap_are_grouped_until_they_separate():
+    from portal.outfalls.grid import SEPARATE_FROM_ZOOM, overlap_groups
+
+    # Two blocks of 3 × 3 outfalls 110 m apart, the blocks ~5 km apart.
+    points = [
+        (lat + (i % 3) * 0.001, lon + (i // 3) * 0.001)
+        for lat, lon in ((21.95, 108.62), (21.99, 108.66))
+        for i in range(9)
+    ]
+    assert [len(g) for g in overlap_groups(points, 7)] == [18]  # 5 km is ~10 px at zoom 7
+    for zoom in (11, 13):
+        assert sorted(len(g) for g in overlap_groups(points, zoom)) == [9, 9]
+    assert overlap_groups(points, 11)[0] == list(range(9))
+    # At zoom 15 they are ~23 px apart: each its own marker once zoom 16 is reached.
+    assert len(overlap_groups(points, SEPARATE_FROM_ZOOM)) == 18
+    assert sorted(sum(overlap_groups(points, 14), [])) == list(range(18))  # none lost
+
+
+def test_far_apart_markers_are_never_grouped():
+    from portal.outfalls.grid import overlap_groups
+
+    assert overlap_groups([(21.0, 108.0), (22.0, 109.0)], 7) == [[0], [1]]
+    assert overlap_groups([], 9) == []
+
+
+def test_grouped_markers_end_apart_from_each_other():
+    import math
+    import random
+
+    from portal.outfalls.grid import CLUSTER_NEAR_PX, overlap_groups
+
+    rng = random.Random(7)
+    points = [(21.9 + rng.random() * 0.2, 108.5 + rng.random() * 0.3) for _ in range(300)]
+    zoom = 11
+    groups = overlap_groups(points, zoom)
+    assert sorted(i for g in groups for i in g) == list(range(300))
+    centres = [
+        (sum(points[i][0] for i in g) / len(g), sum(points[i][1] for i in g) / len(g))
+        for g in groups
+    ]
+    px = 360 / 2**zoom / 256
+    for a in range(len(centres)):
+        for b in range(a + 1, len(centres)):
+            (la, lo), (lb, lob) = centres[a], centres[b]
+            stretch = 1 / math.cos(math.radians(la))
+            gap = math.hypot((la - lb) * stretch, lo - lob) / px
+            several = len(groups[a]) > 1 or len(groups[b]) > 1
+            assert gap > (CLUSTER_NEAR_PX if several else 24) * 0.999

@@ -224,6 +224,25 @@ def audit_verify_command():
     raise SystemExit(1)
 
 
+@portal_group.group("ledger")
+def ledger_group():
+    """The registry's public, tamper-evident history."""
+
+
+@ledger_group.command("verify")
+def ledger_verify_command():
+    """Check every registry history chain; report the first broken link (exit status 1)."""
+    from .outfalls.history import verify_ledger
+
+    broken = verify_ledger()
+    if broken is None:
+        click.echo("Registry history intact.")
+        return
+    chain, seq = broken
+    click.echo(f"Registry history broken at {chain}, entry {seq}.")
+    raise SystemExit(1)
+
+
 @portal_group.command("synth-complaints")
 @click.argument("count", type=click.IntRange(1, 5_000_000))
 def synth_complaints_command(count: int):

@@ -100,6 +100,32 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
+def roles_guard(*roles: Role) -> Callable[[], object]:
+    """A `before_request` guard for a whole blueprint: signed in, not idle, one of `roles`.
+
+    Deny by default: a blueprint that installs this answers 403 to every other role, so a
+    new view cannot forget its check. Queries inside still scope by department.
+    """
+    allowed = frozenset(roles)
+
+    def guard():
+        refused = staff_required()
+        if refused is not None:
+            return refused
+        if current_user.role not in allowed:
+            abort(403)
+        return None
+
+    return guard
+
+
+def no_store(response):
+    """`after_request` for staff pages: out of shared caches, history and referrers."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def _current_path() -> str:
     return request.full_path if request.query_string else request.path
 
@@ -159,6 +185,6 @@ def demo_accounts_command():
             f"{account.username:<16} {account.password}"
         )
     click.echo(
-        f"  coordinator and admin also need a TOTP code; authenticator key: "
+        f"  coordinator, data officer and admin also need a TOTP code; authenticator key: "
         f"{services.DEMO_TOTP_SECRET}"
     )

@@ -13,6 +13,7 @@ ROLE_LABELS = {
     Role.staff: _l("Department staff"),
     Role.head: _l("Department head"),
     Role.coordinator: _l("Coordinator (Ecology and Environment Bureau)"),
+    Role.data_officer: _l("Data officer (keeps the registry)"),
     Role.admin: _l("Administrator"),
 }
 

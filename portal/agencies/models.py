@@ -43,11 +43,12 @@ class Role(enum.StrEnum):
     staff = "staff"  # department staff: their department's cases
     head = "head"  # department head: their department's cases, as its responsible person
     coordinator = "coordinator"  # 生态环境局 coordinator: every department's cases
+    data_officer = "data_officer"  # 数据管理员: keeps the whole registry (ledger) of the deployment
     admin = "admin"  # manages accounts; sees everything
 
 
 # Roles whose accounts always need a second factor (TOTP).
-TOTP_ROLES = frozenset({Role.coordinator, Role.admin})
+TOTP_ROLES = frozenset({Role.coordinator, Role.data_officer, Role.admin})
 
 # Argon2id with the library's recommended parameters (RFC 9106 low-memory profile).
 # Module level so tests can swap in cheaper parameters.
@@ -132,7 +133,8 @@ class StaffMember(UserMixin, db.Model):
         return True
 
     def needs_totp(self) -> bool:
-        """Coordinators and admins always need the second factor; others once they enabled it."""
+        """Coordinators, data officers and admins always need the second factor; others once
+        they enabled it."""
         return self.role in TOTP_ROLES or bool(self.totp_confirmed)
 
     @property

@@ -375,6 +375,7 @@ def demo_accounts() -> list[DemoAccount]:
     accounts += [
         DemoAccount(Role.head, "eco-env", "eco-head", "demo-head-2026"),
         DemoAccount(Role.coordinator, "eco-env", "coordinator", "demo-coord-2026"),
+        DemoAccount(Role.data_officer, "eco-env", "data-officer", "demo-data-2026"),
         DemoAccount(Role.admin, None, "admin", "demo-admin-2026"),
     ]
     return accounts

@@ -430,3 +430,38 @@ class MonitoringRecord(db.Model):
 
 # Files these rows keep: the published PDF documents of approvals.
 files.register("UPLOAD_DIR", ApprovalDocument.sha256)
+
+
+class LedgerEntry(db.Model):
+    """One change to the registry (一口一档, 动态更新): append-only and hash-chained.
+
+    Each chain is one subject's history ("outfall:12", "entity:3", "water:7"); an outfall's
+    chain also carries its approvals', monitoring's and plan's changes, so its public history
+    is one ordered list. `changes` holds {"field", "old", "new", "public"} items. The id is
+    the registry's change sequence: a node catches its search index and caches up from it.
+    Staff ids stay internal; the public sees the department, the time and the reason.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_ledger_entries_outfall_id", "outfall_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column()
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column()
+    outfall_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"))
+    action: Mapped[str] = mapped_column(String(24))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="form")
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64))
+
+    department: Mapped[Optional[Department]] = relationship()

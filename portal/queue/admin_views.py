@@ -11,9 +11,9 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 
-from ..agencies.auth import staff_required
+from ..agencies.auth import no_store, roles_guard
+from ..agencies.models import Role
 from ..core.clock import local_today, utcnow
 from ..core.errors import UserError
 from ..extensions import db
@@ -46,20 +46,12 @@ from .settings import (
     ordered_templates,
     save_template,
 )
-from .views import no_store
 
 bp = Blueprint("queue_admin", __name__, url_prefix="/queue")
 bp.after_request(no_store)
 
 
-@bp.before_request
-def _coordinators_only():
-    refused = staff_required()
-    if refused is not None:
-        return refused
-    if not current_user.is_coordinator:  # the coordinator or an admin
-        abort(403)
-    return None
+bp.before_request(roles_guard(Role.coordinator, Role.admin))
 
 
 def _reject_bad_post() -> None:

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..agencies.auth import staff_required
+from ..agencies.auth import no_store, staff_required
 from ..complaints import intake
 from ..core.clock import LOCAL_TZ, utcnow
 from ..core.errors import UserError
@@ -17,7 +17,6 @@ from ..formflow import show_error
 from ..i18n import localname
 from . import access
 from .intake_forms import StaffIntakeForm
-from .views import no_store
 
 bp = Blueprint("queue_intake", __name__, url_prefix="/queue/intake")
 bp.before_request(staff_required)

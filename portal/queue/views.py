@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..agencies.auth import role_required, staff_required
+from ..agencies.auth import no_store, role_required, staff_required
 from ..agencies.models import Role
 from ..complaints.models import Complaint, ComplaintCategory
 from ..core.clock import utcnow
@@ -49,13 +49,8 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 bp.before_request(staff_required)
 
 
-@bp.after_request
-def no_store(response):
-    """Keep staff pages (these and queue_admin's) out of shared caches and referrers."""
-    # Case data and reporter identities must not linger in shared caches or history.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+# Case data and reporter identities must not linger in shared caches or history.
+bp.after_request(no_store)
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.agencies import models
 from portal.agencies import services as s
-from portal.agencies.models import Role, StaffMember
+from portal.agencies.models import TOTP_ROLES, Role, StaffMember
 from portal.core.errors import UserError
 from portal.extensions import db
 from tests import factories as f
@@ -80,10 +80,11 @@ def test_roles_and_what_they_need():
     def member(role, confirmed=False):
         return StaffMember(role=role, totp_confirmed=confirmed)
 
-    assert [member(r).needs_totp() for r in Role] == [False, False, True, True]
+    # staff, head, coordinator, data officer, admin
+    assert [member(r).needs_totp() for r in Role] == [False, False, True, True, True]
     assert member(Role.staff, confirmed=True).needs_totp()
-    assert [member(r).is_coordinator for r in Role] == [False, False, True, True]
-    assert [member(r).can_manage_users for r in Role] == [False, False, False, True]
+    assert [member(r).is_coordinator for r in Role] == [False, False, True, False, True]
+    assert [member(r).can_manage_users for r in Role] == [False, False, False, False, True]
 
 
 def test_session_id_carries_the_session_version(app_ctx):
@@ -230,13 +231,13 @@ def test_demo_accounts_are_created_once(app_ctx):
     for slug in s.DEMO_DEPARTMENTS:
         f.department(slug=slug)
     created = s.create_demo_accounts(db.session, allow=True, now=T0)
-    assert len(created) == len(s.demo_accounts()) == 11
+    assert len(created) == len(s.demo_accounts()) == 12
     assert s.create_demo_accounts(db.session, allow=True, now=T0) == []
-    assert db.session.scalar(select(func.count()).select_from(StaffMember)) == 11
+    assert db.session.scalar(select(func.count()).select_from(StaffMember)) == 12
     by_name = {u.username: u for u in created}
     for account in s.demo_accounts():
         user = by_name[account.username]
         assert user.role == account.role and user.check_password(account.password)
         assert (user.department.slug if user.department else None) == account.department
-        assert user.totp_confirmed == (account.role in (Role.coordinator, Role.admin))
+        assert user.totp_confirmed == (account.role in TOTP_ROLES)
     assert by_name["coordinator"].totp_secret == s.DEMO_TOTP_SECRET

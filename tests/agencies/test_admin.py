@@ -166,7 +166,7 @@ def test_demo_accounts_command_creates_and_prints_them(app, runner, seed):
     assert services.DEMO_TOTP_SECRET in first.output
     assert runner.invoke(demo_accounts_command).exit_code == 0
     with app.app_context():
-        assert db.session.query(StaffMember).count() == 11
+        assert db.session.query(StaffMember).count() == 12
 
 
 def test_demo_coordinator_signs_in_with_the_published_key(app, client, runner, seed):

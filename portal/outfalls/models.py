@@ -186,7 +186,7 @@ class Outfall(db.Model):
     approvals: Mapped[list["Approval"]] = relationship(
         back_populates="outfall",
         cascade="all, delete-orphan",
-        order_by="Approval.decided_on.desc()",
+        order_by="(Approval.decided_on.desc(), Approval.id.desc())",
     )
     remediation_plan: Mapped[Optional["RemediationPlan"]] = relationship(
         back_populates="outfall",
@@ -208,7 +208,8 @@ class Outfall(db.Model):
 
     @property
     def latest_approval(self) -> Optional["Approval"]:
-        return self.approvals[0] if self.approvals else None
+        """The newest decision still current (not corrected, superseded or revoked)."""
+        return next((a for a in self.approvals if a.is_current), None)
 
     def __repr__(self) -> str:
         return f"<Outfall {self.code}>"
@@ -244,11 +245,28 @@ class ApprovalKind(enum.StrEnum):
     filing = "filing"
 
 
+class ApprovalState(enum.StrEnum):
+    """Where a published decision stands; only `current` rows count for the legal status.
+
+    A correction (a mistake in what was published) and a superseding decision (a new
+    decision, e.g. a renewal) both add a new row and keep the old one with its state.
+    """
+
+    current = "current"
+    corrected = "corrected"
+    superseded = "superseded"
+    revoked = "revoked"
+
+
 class Approval(db.Model):
     """A published setting approval, registration or sea filing decision."""
 
     __tablename__ = "approvals"
-    __table_args__ = (Index("ix_approvals_outfall_decided", "outfall_id", "decided_on"),)
+    __table_args__ = (
+        Index("ix_approvals_outfall_decided", "outfall_id", "decided_on"),
+        # The legal-status checks and the list's ?legal= filter (outfalls.legal).
+        Index("ix_approvals_outfall_state_kind_valid", "outfall_id", "state", "kind", "valid_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"))
@@ -261,6 +279,17 @@ class Approval(db.Model):
     # Permit limits in mg/L (pH as "ph_min"/"ph_max"); they override the default standard.
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[ApprovalState] = mapped_column(
+        str_enum(ApprovalState, 16), default=ApprovalState.current
+    )
+    # The earlier version this row corrects or the decision it supersedes.
+    replaces_id: Mapped[Optional[int]] = mapped_column(ForeignKey("approvals.id"), index=True)
+    # Set when this row is a correction of the published record (China date).
+    corrected_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Why this version exists (correction or superseding decision), shown publicly.
+    change_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_on: Mapped[Optional[date]] = mapped_column(Date)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
 
     outfall: Mapped[Outfall] = relationship(back_populates="approvals")
     documents: Mapped[list["ApprovalDocument"]] = relationship(
@@ -268,6 +297,10 @@ class Approval(db.Model):
         cascade="all, delete-orphan",
         order_by="ApprovalDocument.id",
     )
+
+    @property
+    def is_current(self) -> bool:
+        return self.state is ApprovalState.current
 
 
 class ApprovalDocument(db.Model):
@@ -406,7 +439,17 @@ class MonitoringRecord(db.Model):
     __tablename__ = "monitoring_records"
     __table_args__ = (
         Index("ix_monitoring_records_outfall_sampled", "outfall_id", "sampled_at"),
-        UniqueConstraint("outfall_id", "sampled_at", "sampler_kind"),
+        # One standing sample per outfall, time and sampler; a correction supersedes the
+        # original (kept), so the rule holds among rows not superseded.
+        Index(
+            "uq_monitoring_records_standing",
+            "outfall_id",
+            "sampled_at",
+            "sampler_kind",
+            unique=True,
+            sqlite_where=text("NOT superseded"),
+            postgresql_where=text("NOT superseded"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -414,6 +457,8 @@ class MonitoringRecord(db.Model):
     sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sampler_kind: Mapped[SamplerKind] = mapped_column(str_enum(SamplerKind, 16))
     organisation: Mapped[str] = mapped_column(String(120), default="")
+    # The laboratory that analysed the sample (may differ from who took it).
+    lab: Mapped[str] = mapped_column(String(120), default="")
     weather: Mapped[Optional[Weather]] = mapped_column(str_enum(Weather, 8))
     ph: Mapped[Optional[float]] = mapped_column(Float)
     cod: Mapped[Optional[float]] = mapped_column(Float)
@@ -424,6 +469,12 @@ class MonitoringRecord(db.Model):
     temperature_c: Mapped[Optional[float]] = mapped_column(Float)
     # Other characteristic pollutants, mg/L, e.g. {"petroleum": 0.3}.
     other: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Corrections never delete: the original stays, superseded, and the correction names it.
+    corrects_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("monitoring_records.id"), index=True
+    )
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
 
     outfall: Mapped[Outfall] = relationship()
 

@@ -41,6 +41,11 @@ class DefaultConfig:
     # Default map view when an outfall has no coordinates: Qinzhou city centre.
     MAP_DEFAULT_CENTER = (21.98, 108.65)
     UPLOAD_DIR: str | None = None  # defaults to instance/uploads
+    # Approval documents (PDF) larger than this are refused (outfalls.pdfcheck).
+    APPROVAL_PDF_MAX_MB = 20
+    # A monitoring CSV upload (outfalls.monitoring_entry): at most this big, this many rows.
+    MONITORING_CSV_MAX_MB = 5
+    MONITORING_CSV_MAX_ROWS = 5000
     PAGE_SIZE = 50
     SEARCH_INDEX_DIR: str | None = None  # defaults to instance/search_index
     SEARCH_PAGE_SIZE = 20

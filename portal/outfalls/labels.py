@@ -63,6 +63,20 @@ APPROVAL_KIND = {
     "filing": _l("Sea outfall filing"),
 }
 
+APPROVAL_STATE = {
+    "current": _l("Current"),
+    "corrected": _l("Corrected version"),
+    "superseded": _l("Superseded"),
+    "revoked": _l("Revoked"),
+}
+
+LEGAL_STATUS = {
+    "ok": _l("Approved, registered or filed"),
+    "missing": _l("Required decision missing"),
+    "expired": _l("Approval expired"),
+    "not_required": _l("No longer in service"),
+}
+
 REMEDIATION_CATEGORY = {
     "ban": _l("Ban"),
     "merge": _l("Clean up and merge"),

@@ -265,7 +265,9 @@ class Approval(db.Model):
     __table_args__ = (
         Index("ix_approvals_outfall_decided", "outfall_id", "decided_on"),
         # The legal-status checks and the list's ?legal= filter (outfalls.legal).
-        Index("ix_approvals_outfall_state_kind_valid", "outfall_id", "state", "kind", "valid_until"),
+        Index(
+            "ix_approvals_outfall_state_kind_valid", "outfall_id", "state", "kind", "valid_until"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

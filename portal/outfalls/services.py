@@ -7,11 +7,12 @@ from math import ceil
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from ..core.clock import LOCAL_TZ
+from ..core.clock import LOCAL_TZ, local_today
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.paging import Paging
 from ..extensions import db
 from ..geo.models import Region, WaterBody
+from . import legal
 from .models import (
     DONE_REMEDIATION,
     Approval,
@@ -45,11 +46,9 @@ def find_outfall(code: str) -> Outfall | None:
 
 
 def outfall_standard(outfall: Outfall, on: date | None = None) -> Standard:
-    """The limits that applied on a date (default: now): that day's approval, else a standard."""
-    approval = outfall.latest_approval
-    if on is not None:
-        # Approvals are ordered newest first: take the one in force on that day.
-        approval = next((a for a in outfall.approvals if a.decided_on <= on), None)
+    """The limits that applied on a date (default: today): the approval in force that day,
+    else (none, or it had expired or been revoked) the outfall's national standard."""
+    approval = legal.approval_in_force(outfall.approvals, on or local_today())
     return applicable_standard(
         outfall.standard_code,
         outfall.category_l1.value,
@@ -99,7 +98,10 @@ def latest_records(outfall_id: int, limit: int) -> list[MonitoringRecord]:
     return list(
         db.session.scalars(
             select(MonitoringRecord)
-            .where(MonitoringRecord.outfall_id == outfall_id)
+            .where(
+                MonitoringRecord.outfall_id == outfall_id,
+                MonitoringRecord.superseded.is_(False),  # a correction stands in for it
+            )
             .order_by(MonitoringRecord.sampled_at.desc())
             .limit(limit)
         )
@@ -141,6 +143,7 @@ class OutfallFilters:
     kind: str | None = None
     remediation: str | None = None
     status: str | None = None
+    legal: str | None = None
 
     def as_args(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items() if v is not None}
@@ -180,6 +183,9 @@ def filtered(query, filters: OutfallFilters):
         query = query.where(Outfall.water_kind == filters.kind)
     if filters.status:
         query = query.where(Outfall.status == filters.status)
+    if filters.legal:
+        # The legal status is computed for today (China time), as the pages show it.
+        query = query.where(legal.legal_clause(filters.legal, local_today()))
     if filters.remediation:
         query = query.where(
             Outfall.id.in_(
@@ -211,7 +217,8 @@ def list_outfalls(filters: OutfallFilters, page: int, per_page: int) -> Page:
         )
         .order_by(Outfall.code)
     ).all()
-    return Page(list(rows), page, per_page, total or 0)
+    statuses = legal.statuses_for(rows, local_today())
+    return Page(list(rows), page, per_page, total or 0, extra={"legal": statuses})
 
 
 def filter_choices() -> tuple[list[Region], list[WaterBody]]:

@@ -22,7 +22,7 @@ from ..core.storage import FileStore
 from ..extensions import db
 from ..security import allow
 from ..urls import public_url
-from . import clustering, qr, services, signboard
+from . import approvals, clustering, legal, qr, services, signboard
 from .forms import CodeLookupForm, OutfallFilterForm
 from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS
 from .models import ApprovalDocument
@@ -124,12 +124,15 @@ def show_outfall(code: str):
     if outfall is None:
         return _not_found(code)
     samples = services.evaluate(outfall, services.latest_records(outfall.id, 24))
+    today = local_today()
     return render_template(
         "outfalls/show_outfall.html",
         outfall=outfall,
         samples=samples,
-        standard=services.outfall_standard(outfall),
-        today=local_today(),
+        standard=services.outfall_standard(outfall, today),
+        legal_state=legal.status_of(outfall, today),
+        approval_versions=approvals.public_versions(outfall.approvals),
+        today=today,
     )
 
 
@@ -170,12 +173,14 @@ def landing(code: str):
     if request.args.get("from"):
         merged_from = services.merged_source(request.args["from"], outfall)
     latest = services.evaluate(outfall, services.latest_records(outfall.id, 1))
+    today = local_today()
     return render_template(
         "outfalls/landing.html",
         outfall=outfall,
         latest=latest[0] if latest else None,
         merged_from=merged_from,
-        today=local_today(),
+        legal_state=legal.status_of(outfall, today),
+        today=today,
     )
 
 

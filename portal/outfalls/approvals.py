@@ -220,9 +220,9 @@ def create_approval(
     """
     check_input(outfall, data, local_date(now))
     approval = Approval(outfall=outfall, state=ApprovalState.current, limits={})
+    db.session.add(approval)
     _apply(approval, data)
     staged = _stage_documents(approval, outfall, documents)
-    db.session.add(approval)
     db.session.flush()
     _record(approval, "approval_created", {}, reason.strip(), actor, now, source)
     return Published(approval, staged)
@@ -251,6 +251,7 @@ def _replace(
         corrected_on=local_date(now) if correction else None,
         limits={},
     )
+    db.session.add(new)
     _apply(new, data)
     if correction:
         # The same decision: its documents stay attached to the corrected version too
@@ -268,7 +269,6 @@ def _replace(
     staged = _stage_documents(new, outfall, documents)
     before_old = history.snapshot(old, FIELDS)
     old.state = ApprovalState.corrected if correction else ApprovalState.superseded
-    db.session.add(new)
     db.session.flush()
     action = "approval_corrected" if correction else "approval_superseded"
     _record(old, action, before_old, reason, actor, now, "form")

@@ -84,8 +84,8 @@ def check_pdf(data: bytes, max_bytes: int, field: str | None = None) -> int:
         raise PdfRefused(
             "too_large",
             field,
-            size=f"{len(data) / 1024 / 1024:.1f}",
-            limit=f"{max_bytes / 1024 / 1024:g}",
+            size=f"{len(data) / 1024 / 1024:.3g}",
+            limit=f"{round(max_bytes / 1024 / 1024, 3):g}",
         )
     # The header must be in the first 1024 bytes (ISO 32000-1, 7.5.2).
     if b"%PDF-" not in data[:1024]:

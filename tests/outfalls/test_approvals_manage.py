@@ -90,9 +90,7 @@ def test_every_refused_pdf_stores_nothing(app, client, desk, case):
 
 
 def test_refusal_messages_say_what_to_do(client, desk):
-    page = _post_new(client, desk.code, files=[(with_attachment(), "a.pdf")]).get_data(
-        as_text=True
-    )
+    page = _post_new(client, desk.code, files=[(with_attachment(), "a.pdf")]).get_data(as_text=True)
     assert "contains embedded files or attachments" in page
     page = _post_new(client, desk.code, files=[(b"GIF89a", "a.pdf")]).get_data(as_text=True)
     assert "not a PDF document" in page
@@ -100,7 +98,7 @@ def test_refusal_messages_say_what_to_do(client, desk):
     assert 'value="钦环审〔2026〕7号"' in page
 
 
-def test_a_pdf_over_the_limit_is_refused_with_the_limit(make_app, seed):
+def test_a_pdf_over_the_limit_is_refused_with_the_limit(make_app):
     app = make_app(APPROVAL_PDF_MAX_MB=0.001)  # about 1 KB
     client = app.test_client()
 
@@ -130,7 +128,9 @@ def test_a_pdf_over_the_limit_is_refused_with_the_limit(make_app, seed):
         ({"kind": "filing"}, "kind", "Not a valid choice"),
     ],
 )
-def test_impossible_decisions_are_refused_next_to_their_field(app, client, desk, fields, field, message):
+def test_impossible_decisions_are_refused_next_to_their_field(
+    app, client, desk, fields, field, message
+):
     r = _post_new(client, desk.code, **fields)
     assert r.status_code == 400
     page = r.get_data(as_text=True)
@@ -159,9 +159,7 @@ def test_a_correction_keeps_the_old_version_and_says_so(app, client, desk):
     data = approval_form(decision_no="钦环审〔2026〕8号")
     r = client.post(f"/manage/approvals/{old_id}/correct", data=data)
     assert r.status_code == 400 and 'id="reason-error"' in r.get_data(as_text=True)
-    r = client.post(
-        f"/manage/approvals/{old_id}/correct", data=data | {"reason": "文号录入错误"}
-    )
+    r = client.post(f"/manage/approvals/{old_id}/correct", data=data | {"reason": "文号录入错误"})
     assert r.status_code == 303
     with app.app_context():
         old = db.session.get(Approval, old_id)
@@ -177,9 +175,7 @@ def test_a_correction_keeps_the_old_version_and_says_so(app, client, desk):
     assert "钦环审〔2026〕8号" in page and "文号录入错误" in page
     assert "earlier version" in page and "钦环审〔2026〕7号" in page
     # The corrected version can no longer be changed.
-    r = client.post(
-        f"/manage/approvals/{old_id}/correct", data=data | {"reason": "again"}
-    )
+    r = client.post(f"/manage/approvals/{old_id}/correct", data=data | {"reason": "again"})
     assert r.status_code == 400
 
 

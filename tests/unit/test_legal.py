@@ -32,9 +32,7 @@ NEEDS = {
 
 
 def decision(kind, *, state=ApprovalState.current, decided=date(2024, 3, 1), until=None, **kw):
-    return Approval(
-        kind=kind, state=state, decided_on=decided, valid_until=until, limits={}, **kw
-    )
+    return Approval(kind=kind, state=state, decided_on=decided, valid_until=until, limits={}, **kw)
 
 
 def test_the_table_covers_every_kind_and_type():
@@ -87,7 +85,9 @@ def test_a_decision_dated_after_today_is_not_in_force():
 def test_samples_are_judged_by_the_decision_in_force_on_their_day():
     first = decision(ApprovalKind.approval, decided=date(2020, 1, 1), until=date(2023, 1, 1), id=1)
     first.state = ApprovalState.superseded
-    second = decision(ApprovalKind.approval, decided=date(2024, 1, 1), until=date(2026, 6, 30), id=2)
+    second = decision(
+        ApprovalKind.approval, decided=date(2024, 1, 1), until=date(2026, 6, 30), id=2
+    )
     fixed = decision(ApprovalKind.approval, decided=date(2024, 1, 1), until=date(2026, 6, 30), id=3)
     second.state = ApprovalState.corrected  # replaced by `fixed`, the same decision
     revoked = decision(ApprovalKind.registration, decided=date(2019, 1, 1), id=4)

@@ -197,7 +197,8 @@ def test_csv_encodings_and_chinese_headers(app, client, desk, encoding, bom, lab
     text = "\r\n".join(
         [
             "排污口编码,采样时间,监测类型,采样单位,检测机构,天气,pH,化学需氧量（mg/L）,氨氮(mg/L),总氮,总磷,流量(m³/s)",
-            f"{desk.code},2026-10-01 09:30,监督性监测,钦州市生态环境监测站,钦州监测中心,晴,7.2,31.5,2.1,9,0.3,0.01",
+            f"{desk.code},2026-10-01 09:30,监督性监测,钦州市生态环境监测站,钦州监测中心,晴,"
+            "7.2,31.5,2.1,9,0.3,0.01",
         ]
     )
     r = _upload(client, bom + text.encode(encoding))

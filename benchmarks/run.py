@@ -172,6 +172,12 @@ def endpoints(sample: dict) -> list[Endpoint]:
             ["/outfalls/?type=SH&page=3"],
             fresh=True,
         ),
+        Endpoint(
+            "list_legal",
+            "Outfall list, filtered by legal status (page cache bypassed)",
+            ["/outfalls/?legal=missing&page=3", "/outfalls/?legal=ok&type=GY"],
+            fresh=True,
+        ),
         Endpoint("queue", "Queue page (staff)", ["/queue/"], BUDGETS["queue"], staff=True),
         Endpoint(
             "queue_filtered",

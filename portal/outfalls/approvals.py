@@ -29,6 +29,7 @@ from . import history, legal
 from .access import editable_outfalls
 from .models import Approval, ApprovalDocument, ApprovalKind, ApprovalState, Outfall
 from .pdfcheck import check_pdf
+from .record_changes import record_change, required_reason
 
 # What the history records of an approval; all of it is public (it is published anyway).
 FIELDS = (
@@ -182,25 +183,17 @@ def _record(
     now: datetime,
     source: str,
 ) -> None:
-    history.record(
-        chain=history.outfall_chain(approval.outfall_id),
-        subject_kind="approval",
-        subject_id=approval.id,
-        outfall_id=approval.outfall_id,
-        action=action,
-        changes=history.diff(before, history.snapshot(approval, FIELDS), public=FIELDS),
+    record_change(
+        approval,
+        "approval",
+        FIELDS,
+        action,
+        before,
         reason=reason,
         actor=actor,
-        source=source,
         now=now,
+        source=source,
     )
-
-
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise UserError(_l("Say why (the reason is published with the change)."), "reason")
-    return reason
 
 
 def create_approval(
@@ -240,7 +233,7 @@ def _replace(
 ) -> Published:
     if not old.is_current:
         raise UserError(_l("Only the current version of a decision can be changed."))
-    reason = _reason(reason)
+    reason = required_reason(reason)
     outfall = old.outfall
     check_input(outfall, data, local_date(now))
     new = Approval(
@@ -323,7 +316,7 @@ def revoke_approval(
     """
     if not approval.is_current:
         raise UserError(_l("Only the current version of a decision can be revoked."))
-    reason = _reason(reason)
+    reason = required_reason(reason)
     if revoked_on > local_date(now):
         raise UserError(_l("The revocation date cannot be in the future."), "revoked_on")
     if revoked_on < approval.decided_on:

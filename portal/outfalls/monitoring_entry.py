@@ -32,6 +32,7 @@ from ..extensions import db
 from . import history
 from .access import editable_outfalls
 from .models import MonitoringRecord, Outfall, SamplerKind, Weather
+from .record_changes import record_change, required_reason
 
 # The measured values, their unit and the range a real sample can have.
 MEASURES: dict[str, tuple[str, float, float]] = {
@@ -162,17 +163,16 @@ def _record_history(
     now: datetime,
     source: str,
 ) -> None:
-    history.record(
-        chain=history.outfall_chain(record.outfall_id),
-        subject_kind="monitoring",
-        subject_id=record.id,
-        outfall_id=record.outfall_id,
-        action=action,
-        changes=history.diff(before, history.snapshot(record, FIELDS), public=FIELDS),
+    record_change(
+        record,
+        "monitoring",
+        FIELDS,
+        action,
+        before,
         reason=reason,
         actor=actor,
-        source=source,
         now=now,
+        source=source,
     )
 
 
@@ -241,9 +241,7 @@ def correct_sample(
         UserError: no reason, an impossible value, or the corrected key (time, sampler)
             collides with another stored sample.
     """
-    reason = reason.strip()
-    if not reason:
-        raise UserError(_l("Say why (the reason is published with the change)."), "reason")
+    reason = required_reason(reason)
     if record.superseded:
         raise UserError(_l("This record was already corrected."))
     _refuse_first(data, now)

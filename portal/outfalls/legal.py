@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .models import (
@@ -135,31 +136,35 @@ def statuses_for(outfalls: Sequence[Outfall], today: date) -> dict[int, LegalSta
     }
 
 
-def _required_kind_sql():
+def _required_kind_sql(outfall):
     return case(
-        (Outfall.water_kind == WaterKind.sea, ApprovalKind.filing.value),
-        (Outfall.category_l1.in_(sorted(APPROVAL_TYPES)), ApprovalKind.approval.value),
+        (outfall.water_kind == WaterKind.sea, ApprovalKind.filing.value),
+        (outfall.category_l1.in_(sorted(APPROVAL_TYPES)), ApprovalKind.approval.value),
         else_=ApprovalKind.registration.value,
     )
 
 
 def _current_required(*conditions) -> ColumnElement[bool]:
-    """EXISTS a current decision of the kind this outfall needs (correlated to Outfall)."""
-    return exists(
-        select(Approval.id).where(
-            Approval.outfall_id == Outfall.id,
+    """Outfall.id IN (outfalls with a current decision of the kind each needs).
+
+    Not correlated: the subquery runs once (over the approvals, a small table) and the
+    outer query probes its result, instead of two index probes per outfall of the list.
+    """
+    owner = aliased(Outfall)
+    ids = (
+        select(Approval.outfall_id)
+        .join(owner, owner.id == Approval.outfall_id)
+        .where(
             Approval.state == ApprovalState.current,
-            Approval.kind == _required_kind_sql(),
+            Approval.kind == _required_kind_sql(owner),
             *conditions,
         )
     )
+    return Outfall.id.in_(ids)
 
 
 def legal_clause(status: LegalStatus | str, today: date) -> ColumnElement[bool]:
-    """A WHERE clause over Outfall: the outfalls with this legal status on `today`.
-
-    Uses ix_approvals_outfall_state_kind_valid (one index probe per outfall considered).
-    """
+    """A WHERE clause over Outfall: the outfalls with this legal status on `today`."""
     status = LegalStatus(status)
     in_service = Outfall.status == OutfallStatus.in_service
     if status is LegalStatus.not_required:

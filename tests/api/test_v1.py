@@ -1,6 +1,5 @@
 """The read endpoints of /api/v1: shapes, filters, keyset pages, errors, headers."""
 
-
 import pytest
 
 from portal.extensions import db

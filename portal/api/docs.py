@@ -1,10 +1,9 @@
-"""The OpenAPI document, the API's cross-origin and rate-limit rules, and its 429 answer."""
+"""The OpenAPI document, the API's cross-origin rule, and its 429 answer as JSON."""
 
-from flask import current_app, request
+from flask import request
 
-from ..extensions import limiter
 from . import v1  # noqa: F401  (declares the endpoints before the document reads them)
-from .registry import error_response, json_response, openapi_document
+from .registry import error_response, json_response, openapi_document, rate_limited
 from .schemas import COMPONENTS
 from .views import bp
 
@@ -13,6 +12,7 @@ CORS_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @bp.get("/openapi.json")
+@rate_limited
 def openapi_json():
     """The OpenAPI 3.1 document, generated from the endpoint declarations."""
     return json_response(openapi_document(COMPONENTS, {}))
@@ -31,10 +31,3 @@ def _cors(response):
 @bp.errorhandler(429)
 def _too_many(error):
     return error_response(429, str(error.description))
-
-
-def _rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
-
-
-limiter.limit(_rate_limit)(bp)

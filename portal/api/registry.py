@@ -21,6 +21,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..core.clock import LOCAL_TZ
+from ..extensions import limiter
 from ..forms import control_characters
 from .views import bp
 
@@ -160,6 +161,11 @@ def error_response(status: int, message: str):
     return response
 
 
+def rate_limited(view):
+    """The API's per-address limit (API_RATE_LIMIT) on a view; the map's layers keep none."""
+    return limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(view)
+
+
 def endpoint(
     path: str,
     *,
@@ -184,9 +190,11 @@ def endpoint(
                 return error_response(error.status, error.message)
 
         wrapped.__name__ = view.__name__
+        wrapped.__qualname__ = view.__qualname__
+        wrapped.__module__ = view.__module__
         wrapped.__doc__ = view.__doc__
         rule = re.sub(r"\{(\w+)\}", r"<\1>", path)
-        bp.add_url_rule(rule, view.__name__, wrapped, methods=["GET"])
+        bp.add_url_rule(rule, view.__name__, rate_limited(wrapped), methods=["GET"])
         declared.view = view
         ENDPOINTS.append(declared)
         return view

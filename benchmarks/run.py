@@ -95,6 +95,7 @@ BUDGETS = {
     "queue": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "record": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "departments": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "api_outfalls": Budget("p95 < 30 ms", lambda row, _: row.latency.p95 < 30),
     "department": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
 }
 
@@ -176,6 +177,18 @@ def endpoints(sample: dict) -> list[Endpoint]:
             "list_legal",
             "Outfall list, filtered by legal status (page cache bypassed)",
             ["/outfalls/?legal=missing&page=3", "/outfalls/?legal=ok&type=GY"],
+            fresh=True,
+        ),
+        Endpoint(
+            "api_outfalls",
+            "JSON API outfall list `/api/v1/outfalls` (first, deep and filtered pages)",
+            [
+                "/api/v1/outfalls",
+                f"/api/v1/outfalls?after={codes[len(codes) // 2]}",
+                "/api/v1/outfalls?type=SH&limit=100",
+                f"/api/v1/outfalls?region={sample['region_codes'][0]}&kind=river",
+            ],
+            BUDGETS["api_outfalls"],
             fresh=True,
         ),
         Endpoint("queue", "Queue page (staff)", ["/queue/"], BUDGETS["queue"], staff=True),

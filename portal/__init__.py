@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .agencies import auth as agencies_auth
     from .agencies.views import bp as agencies_bp
     from .api import bp as api_bp
+    from .api import docs_bp as api_docs_bp
     from .complaints import labels as complaint_labels
     from .complaints import record as complaint_record
     from .complaints.record_views import bp as record_bp
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(queue_intake_bp)
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_docs_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from . import search

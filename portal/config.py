@@ -61,6 +61,9 @@ class DefaultConfig:
     COMPLAINT_RATE_LIMIT = "5 per minute;30 per day"
     LOOKUP_RATE_LIMIT = "10 per minute;60 per day"
     SUPPORT_RATE_LIMIT = "10 per minute;100 per day"
+    # The JSON API (/api/v1): requests per client address, and the max-age of its answers.
+    API_RATE_LIMIT = "120 per minute;5000 per day"
+    API_CACHE_SECONDS = 60
     # Nearby open complaints shown before submitting: same outfall or within this radius.
     NEARBY_RADIUS_M = 200
     NEARBY_DAYS = 30

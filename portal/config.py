@@ -98,5 +98,9 @@ class DefaultConfig:
     # Where to report a vulnerability (a mailto: or https: URI), published as
     # /.well-known/security.txt (RFC 9116); unset, that address answers 404.
     SECURITY_CONTACT: str | None = None
+    # Open data (/data): the licence line of every dataset (None: CC BY 4.0 with attribution
+    # to the portal, translated) and where it is explained.
+    OPEN_DATA_LICENCE: str | None = None
+    OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
     # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
     PROXY_FIX_HOPS = 0

@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints.views import bp as complaints_bp
     from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
+    from .opendata.feed_views import bp as feeds_bp
     from .opendata.views import bp as opendata_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(opendata_bp)
+    app.register_blueprint(feeds_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from . import search

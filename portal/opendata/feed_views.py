@@ -10,16 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..caching import public
-from ..complaints import record
-from ..complaints.models import Complaint
 from ..core.codes import is_plausible_code, normalise_code
 from ..extensions import db
 from ..geo.models import Region, WaterBody
 from ..i18n import localname
 from ..outfalls.models import Outfall
-from ..outfalls.services import OutfallFilters, filtered
 from ..urls import public_url
-from .feeds import Scope, entries
+from . import feeds
+from .feeds import Scope
 
 bp = Blueprint("feeds", __name__)
 
@@ -36,7 +34,7 @@ def _atom(self_url: str, page_url: str, title: str, scope: Scope):
     feed.link(href=page_url, rel="alternate", type="text/html")
     feed.author({"name": _("Outfall information portal")})
     feed.language(str(get_locale() or "zh"))
-    found = entries(scope)
+    found = feeds.entries(scope)
     feed.updated(found[0].at if found else EMPTY_UPDATED)
     for e in found:
         item = feed.add_entry(order="append")
@@ -61,23 +59,12 @@ def outfall_feed(code: str):
     )
     if outfall is None:
         abort(404)
-    scope = Scope(
-        outfalls=lambda s: s.where(Outfall.id == outfall.id),
-        complaints=lambda s: s.where(Complaint.outfall_id == outfall.id),
-    )
+    scope = feeds.outfall_scope(outfall.id)
     return _atom(
         public_url("feeds.outfall_feed", code=outfall.code),
         public_url("outfalls.show_outfall", code=outfall.code),
         _("Outfall %(name)s", name=outfall.name),
         scope,
-    )
-
-
-def _record_scope(query: record.RecordQuery, outfalls: OutfallFilters) -> Scope:
-    filters = record.resolve(query, None)
-    return Scope(
-        outfalls=lambda s: filtered(s, outfalls),
-        complaints=lambda s: record._where(s, filters),
     )
 
 
@@ -92,7 +79,7 @@ def water_feed(water_id: int):
         public_url("feeds.water_feed", water_id=water.id),
         public_url("outfalls.show_water", water_id=water.id),
         _("Outfalls of %(name)s", name=localname(water)),
-        _record_scope(record.RecordQuery(water=water.id), OutfallFilters(water=water.id)),
+        feeds.area_scope(water=water.id),
     )
 
 
@@ -107,7 +94,7 @@ def region_feed(code: str):
         public_url("feeds.region_feed", code=region.code),
         public_url("outfalls.list_outfalls", region=region.code),
         _("Outfalls in %(name)s", name=localname(region)),
-        _record_scope(record.RecordQuery(region=region.code), OutfallFilters(region=region.code)),
+        feeds.area_scope(region=region.code),
     )
 
 
@@ -119,5 +106,5 @@ def complaints_feed():
         public_url("feeds.complaints_feed"),
         public_url("record.list_complaints"),
         _("New reports"),
-        Scope(outfalls=None, complaints=lambda s: s),
+        feeds.ALL_REPORTS,
     )

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..complaints import record
 from ..complaints.labels import COMPLAINT_STATUS
 from ..complaints.models import Complaint
 from ..core.clock import LOCAL_TZ
@@ -24,7 +25,7 @@ from ..outfalls.models import (
     RemediationEvent,
     RemediationPlan,
 )
-from ..outfalls.services import evaluate
+from ..outfalls.services import OutfallFilters, evaluate, filtered
 from ..urls import public_url
 
 LIMIT = 50
@@ -210,10 +211,39 @@ def _reports(scope: Scope, *, resolutions: bool = True) -> list[Entry]:
     return entries
 
 
-def entries(scope: Scope) -> list[Entry]:
+def entries(scope: Scope, *, resolutions: bool | None = None) -> list[Entry]:
     """The newest LIMIT public events of the scope, newest first."""
-    found = _reports(scope, resolutions=scope.outfalls is not None)
+    if resolutions is None:
+        resolutions = scope.outfalls is not None
+    found = _reports(scope, resolutions=resolutions)
     if scope.outfalls is not None:
         found += _approvals(scope) + _exceedances(scope) + _steps(scope) + _ledger(scope)
     found.sort(key=lambda e: (e.at, e.id), reverse=True)
     return found[:LIMIT]
+
+
+# --- Scopes --------------------------------------------------------------------------------
+
+
+def outfall_scope(outfall_id: int) -> Scope:
+    return Scope(
+        outfalls=lambda s: s.where(Outfall.id == outfall_id),
+        complaints=lambda s: s.where(Complaint.outfall_id == outfall_id),
+    )
+
+
+def area_scope(*, water: int | None = None, region: str | None = None) -> Scope:
+    """A water body or a region with everything below it (the list's and the record's rules)."""
+    filters = record.resolve(record.RecordQuery(water=water, region=region or ""), None)
+    outfalls = OutfallFilters(water=water, region=region)
+    return Scope(
+        outfalls=lambda s: filtered(s, outfalls),
+        complaints=lambda s: record._where(s, filters),
+    )
+
+
+def complaint_scope(complaint_id: int) -> Scope:
+    return Scope(outfalls=None, complaints=lambda s: s.where(Complaint.id == complaint_id))
+
+
+ALL_REPORTS = Scope(outfalls=None, complaints=lambda s: s)

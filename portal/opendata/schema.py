@@ -89,27 +89,33 @@ def _keyset(ds: Dataset, statement, batch: int):
         last = tuple(getattr(rows[-1], f"_k{i}") for i in range(len(ds.keys)))
 
 
+def _code(value):
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _moment(value):
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+# How each kind of value is written: codes for enums, ISO 8601 with offset for times.
+CONVERT: dict[str, Callable[[Any], Any]] = {
+    "text": _code,
+    "int": _code,
+    "float": _code,
+    "date": lambda v: v.isoformat() if isinstance(v, date) else v,
+    "datetime": lambda v: _moment(v) if isinstance(v, datetime) else v,
+    "coord": lambda v: round(float(v), 6),
+    "coord3": lambda v: round(float(v), 3),  # a citizen's location, published to ~100 m
+    "bool": bool,
+    "json": lambda v: v or None,
+}
+
+
 def plain(value: Any, kind: str) -> Any:
-    """A value as the downloads write it: codes for enums, ISO 8601 with offset for times."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if kind == "datetime" and isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
-    if kind == "date" and isinstance(value, date):
-        return value.isoformat()
-    if kind == "coord":
-        return round(float(value), 6)
-    if kind == "coord3":  # a citizen's location, published to ~100 m
-        return round(float(value), 3)
-    if kind == "bool":
-        return bool(value)
-    if kind == "json":
-        return value or None
-    return value
+    """A value as the downloads write it (None stays None)."""
+    return None if value is None else CONVERT[kind](value)
 
 
 @dataclass
@@ -126,20 +132,31 @@ def records(ds: Dataset, filters: Any = None, batch: int = BATCH) -> Iterator[li
     if ds.narrow is not None and filters is not None:
         statement = ds.narrow(statement, filters)
     reader = ds.reader(statement, filters, batch) if ds.reader else _keyset(ds, statement, batch)
-    columns = ds.exported
+    # Rows are read by position: a Row's attribute lookup costs more than the value.
+    positions = {c.name: i for i, c in enumerate(c for c in ds.columns if c.expr is not None)}
+    plan = [
+        (c.compute, None if c.compute else positions[c.name], CONVERT[c.kind]) for c in ds.exported
+    ]
+    base = len(positions)
+    lat_at, lon_at, key_at = (base, base + 1, base + 2) if ds.location else (None, None, base)
     for rows in reader:
         context: dict = {}
         if ds.prepare is not None:
             ds.prepare(rows, context)
         out = []
         for row in rows:
-            values = [
-                plain(c.compute(row, context) if c.compute else getattr(row, c.name), c.kind)
-                for c in columns
-            ]
-            lat = getattr(row, "_lat", None) if ds.location else None
-            lon = getattr(row, "_lon", None) if ds.location else None
-            out.append(Record(values, lat, lon, row._k0))
+            values = []
+            for compute, at, convert in plan:
+                value = compute(row, context) if compute else row[at]
+                values.append(None if value is None else convert(value))
+            out.append(
+                Record(
+                    values,
+                    row[lat_at] if lat_at is not None else None,
+                    row[lon_at] if lon_at is not None else None,
+                    row[key_at],
+                )
+            )
         yield out
 
 

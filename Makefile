@@ -93,10 +93,12 @@ benchmarks/node_modules/.installed: benchmarks/package.json benchmarks/package-l
 # then the browser benchmark (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
 bench: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python benchmarks/opendata_bench.py sqlite:///benchmarks/data/bench.sqlite
 
 # Smoke run on 10k outfalls / 100k complaints; writes benchmarks/results/BENCHMARKS-quick.md.
 bench-quick: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run --quick
+	$(BIN)/python benchmarks/opendata_bench.py --outfalls 10000
 
 # The browser benchmark alone (its own small demo database; prints its table).
 bench-browser: $(VENV)/.dev translations browser-deps benchmarks/node_modules/.installed

@@ -48,12 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (registers every table)
     from .agencies import auth as agencies_auth
     from .agencies.views import bp as agencies_bp
+    from .alerts.views import bp as alerts_bp
     from .api import bp as api_bp
     from .api import docs_bp as api_docs_bp
     from .complaints import labels as complaint_labels
     from .complaints import record as complaint_record
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
+    from .opendata.feed_views import bp as feeds_bp
+    from .opendata.views import bp as opendata_bp
     from .outfalls import labels
     from .outfalls.records_views import bp as records_manage_bp
     from .outfalls.views import bp as outfalls_bp
@@ -76,6 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_docs_bp)
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(alerts_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from . import search

@@ -5,6 +5,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .agencies.auth import create_admin_command, demo_accounts_command
+from .alerts.cli import alerts_group
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
@@ -59,6 +60,7 @@ def synth_command(count: int, seed: int):
 
 
 portal_group.add_command(deliver_command, "deliver")
+portal_group.add_command(alerts_group, "alerts")
 portal_group.add_command(reindex_command, "reindex")
 portal_group.add_command(create_admin_command, "create-admin")
 portal_group.add_command(demo_accounts_command, "demo-accounts")

@@ -106,5 +106,14 @@ class DefaultConfig:
     # Where to report a vulnerability (a mailto: or https: URI), published as
     # /.well-known/security.txt (RFC 9116); unset, that address answers 404.
     SECURITY_CONTACT: str | None = None
+    # Open data (/data): the licence line of every dataset (None: CC BY 4.0 with attribution
+    # to the portal, translated) and where it is explained.
+    OPEN_DATA_LICENCE: str | None = None
+    OPEN_DATA_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+    # Email alerts (/alerts): subscription requests per client address, confirmation mails
+    # per email address a day, and the least hours between two digests to one address.
+    ALERTS_SUBSCRIBE_RATE_LIMIT = "5 per hour;20 per day"
+    ALERTS_CONFIRMATIONS_PER_DAY = 3
+    ALERTS_DIGEST_HOURS = 24
     # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
     PROXY_FIX_HOPS = 0

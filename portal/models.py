@@ -1,6 +1,7 @@
 """Import every domain's models so metadata (Alembic, create_all) sees all tables."""
 
 from .agencies.models import Department, StaffMember  # noqa: F401
+from .alerts.models import AlertSubscriber, AlertSubscription  # noqa: F401
 from .complaints.models import (  # noqa: F401
     Complaint,
     ComplaintCategory,

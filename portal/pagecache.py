@@ -183,7 +183,10 @@ class PageCache:
 
         body_iter = self.wsgi_app(environ, capture)
         ttl = self._ttl(captured.get("status", ""), captured.get("headers", []))
-        if not ttl:
+        # A streamed body (no Content-Length: an open-data download) or a large one is
+        # passed through, never read into memory to be kept.
+        length = _header(captured.get("headers", []), "Content-Length")
+        if not ttl or length is None or not length.isdigit() or int(length) > self.max_entry:
             return body_iter
         try:
             body = b"".join(body_iter)

@@ -249,6 +249,21 @@ def record_page(f: RecordFilters, after: str | None, per_page: int = 25) -> Reco
     return RecordPage(list(rows[:per_page]), next_after)
 
 
+def public_batches(statement, f: RecordFilters, batch: int = 2000):
+    """`statement` (public columns over Complaint) for every report passing the list's
+    filters, newest first, in keyset batches of rows: the open-data download of the record.
+    The statement's last two columns must be Complaint.created_at and Complaint.id."""
+    cursor = None
+    while True:
+        rows = db.session.execute(_newest(statement, f, cursor).limit(batch)).all()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch:
+            return
+        cursor = (rows[-1][-2], rows[-1][-1])
+
+
 # --- The map layer -------------------------------------------------------------------------
 
 

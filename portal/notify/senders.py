@@ -77,6 +77,8 @@ class SMTPSender:
         # Dated when the announced change happened, in the portal's time zone.
         email["Date"] = format_datetime(message.created_at.astimezone(LOCAL_TZ))
         email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=self._msgid_domain)
+        for name, value in (message.headers or {}).items():
+            email[name] = value
         # base64 keeps Chinese text 7-bit clean for relays that lack 8BITMIME.
         email.set_content(message.body, charset="utf-8", cte="base64")
         return email

@@ -71,7 +71,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def enqueue_email(
-    session: Session, to: str, subject: str, body: str, now: datetime
+    session: Session,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Add an email to the outbox in the caller's transaction (flushed, not committed).
 
@@ -86,7 +91,11 @@ def enqueue_email(
     subject = " ".join(subject.split())
     if len(subject) > SUBJECT_LENGTH:
         subject = subject[: SUBJECT_LENGTH - 1] + "…"
-    return _enqueue(session, Channel.email, to, subject, body, now)
+    message = _enqueue(session, Channel.email, to, subject, body, now)
+    if headers:
+        # One line each: a line break in a header value would be an injection.
+        message.headers = {k: " ".join(str(v).split()) for k, v in headers.items()}
+    return message
 
 
 def enqueue_sms(session: Session, to: str, body: str, now: datetime) -> OutboxMessage:

@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

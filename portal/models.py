@@ -25,6 +25,13 @@ from .outfalls.models import (  # noqa: F401
     RemediationMilestone,
     RemediationPlan,
 )
+from .remediation.models import (  # noqa: F401
+    ProgressCell,
+    ProgressMonth,
+    RemediationDocument,
+    RemediationTarget,
+    SignoffStep,
+)
 from .queue.models import (  # noqa: F401
     CalendarOverride,
     CalendarYear,

@@ -74,6 +74,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
+    from .remediation import rollup as remediation_rollup
+
+    remediation_rollup.init_app(app)
     from . import search
 
     search.init_app(app)

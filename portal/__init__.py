@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .queue.intake_views import bp as queue_intake_bp
     from .queue.scorecard import bp as departments_bp
     from .queue.views import bp as queue_bp
+    from .remediation.views import bp as remediation_bp
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
@@ -72,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(queue_intake_bp)
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(remediation_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from .remediation import rollup as remediation_rollup

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
 from ..forms import FilterForm
-from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS, WATER_KIND
+from .labels import CATEGORY_L1, OUTFALL_STATUS, PROGRESS_STAGE, REMEDIATION_STATUS, WATER_KIND
 from .services import OutfallFilters
 
 
@@ -31,6 +31,7 @@ class OutfallFilterForm(FilterForm):
     kind = SelectField(_l("River or sea"), choices=_choices(WATER_KIND), default="")
     remediation = SelectField(_l("Remediation"), choices=_choices(REMEDIATION_STATUS), default="")
     status = SelectField(_l("Status"), choices=_choices(OUTFALL_STATUS), default="")
+    stage = SelectField(_l("Remediation stage"), choices=_choices(PROGRESS_STAGE), default="")
     page = IntegerField(
         _l("Page"),
         default=1,
@@ -46,6 +47,7 @@ class OutfallFilterForm(FilterForm):
             kind=self.kind.data or None,
             remediation=self.remediation.data or None,
             status=self.status.data or None,
+            stage=self.stage.data or None,
         )
 
 

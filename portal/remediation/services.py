@@ -260,9 +260,7 @@ def recipients(plan: RemediationPlan, status: RemediationStatus) -> list[str]:
         coordinator = db.session.scalars(
             select(Department.id).where(Department.is_coordinator)
         ).first()
-        return _emails(None, [Role.coordinator]) + (
-            _emails(coordinator, []) if coordinator else []
-        )
+        return _emails(None, [Role.coordinator]) + (_emails(coordinator, []) if coordinator else [])
     return _emails(department_id, [Role.staff, Role.head]) if department_id else []
 
 

@@ -25,13 +25,6 @@ from .outfalls.models import (  # noqa: F401
     RemediationMilestone,
     RemediationPlan,
 )
-from .remediation.models import (  # noqa: F401
-    ProgressCell,
-    ProgressMonth,
-    RemediationDocument,
-    RemediationTarget,
-    SignoffStep,
-)
 from .queue.models import (  # noqa: F401
     CalendarOverride,
     CalendarYear,
@@ -39,4 +32,11 @@ from .queue.models import (  # noqa: F401
     Pause,
     ResponseTemplate,
     RoutingRule,
+)
+from .remediation.models import (  # noqa: F401
+    ProgressCell,
+    ProgressMonth,
+    RemediationDocument,
+    RemediationTarget,
+    SignoffStep,
 )

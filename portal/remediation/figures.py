@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..geo.models import Region, WaterBody
-from ..outfalls.models import STAGES, RemediationPlan, RemediationStatus
+from ..outfalls.models import RemediationPlan, RemediationStatus
 from .models import RemediationTarget
 from .progress import CurvePoint, TargetResult, curve, half_year_ends, judge, tally_by_month
 from .rollup import read_cells, read_months

@@ -79,6 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .remediation import rollup as remediation_rollup
 
     remediation_rollup.init_app(app)
+    from .remediation import views as remediation_views
+
+    remediation_views.init_app(app)
     from . import search
 
     search.init_app(app)

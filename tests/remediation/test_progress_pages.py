@@ -59,3 +59,59 @@ def test_targets_and_overdue(client, seed):
     assert overdue.status_code == 200
     home = client.get("/").get_data(as_text=True)
     assert "/progress/overdue" in home
+
+
+def _signed_off_outfall():
+    from portal.agencies.models import Role
+    from portal.extensions import db
+    from portal.remediation.services import StepForm, complete_milestone, take_step
+    from portal.remediation.signoff import Action
+    from tests.remediation.test_steps import pdf
+    from tests.staff import staff_member
+
+    today = date(2025, 6, 1)
+    dept = f.department()
+    outfall = f.outfall(department=dept)
+    plan = f.plan(outfall, identified_on=date(2024, 1, 1))
+    staff = staff_member(Role.staff)
+    staff.department_id = dept.id
+    head = staff_member(Role.head)
+    head.department_id = dept.id
+    coordinator = staff_member(Role.coordinator, totp=True)
+    db.session.flush()
+    complete_milestone(staff, plan, plan.milestones[0], today, "", [pdf("m.pdf")], today)
+    take_step(staff, plan, Action.submit, StepForm(today, uploads=[pdf("proof.pdf")]), today)
+    db.session.commit()
+    confirm = StepForm(today, document_number="钦确〔2025〕1号", document_date=today)
+    confirm.uploads = [pdf("confirm.pdf")]
+    return outfall.code, plan.id, head.id, coordinator.id, confirm
+
+
+def test_documents_are_public_after_sign_off(client, seed, app):
+    from portal.agencies.models import StaffMember
+    from portal.extensions import db
+    from portal.outfalls.models import RemediationPlan
+    from portal.remediation.services import StepForm, take_step
+    from portal.remediation.signoff import Action
+
+    code, plan_id, head_id, coordinator_id, confirm = seed(_signed_off_outfall)
+    page = client.get(f"/outfalls/{code}").get_data(as_text=True)
+    assert "/remediation/documents/" not in page
+    with app.app_context():
+        plan = db.session.get(RemediationPlan, plan_id)
+        today = date(2025, 6, 1)
+        take_step(db.session.get(StaffMember, head_id), plan, Action.confirm, confirm, today)
+        take_step(
+            db.session.get(StaffMember, coordinator_id),
+            plan,
+            Action.approve,
+            StepForm(today),
+            today,
+        )
+        db.session.commit()
+    page = client.get(f"/outfalls/{code}").get_data(as_text=True)
+    links = re.findall(r'href="(/remediation/documents/[^"]+)"', page)
+    assert len(links) == 2  # the proof and the confirmation
+    assert "钦确〔2025〕1号" in page
+    with client.get(links[0]) as response:
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")

@@ -239,7 +239,7 @@ STEP_TITLES = {
 }
 
 
-def _emails(department_id: int | None, roles) -> list[str]:
+def staff_emails(department_id: int | None, roles) -> list[str]:
     query = select(StaffMember.email).where(
         StaffMember.active, StaffMember.role.in_(list(roles)), StaffMember.email != ""
     )
@@ -260,8 +260,8 @@ def recipients(plan: RemediationPlan, status: RemediationStatus) -> list[str]:
         coordinator = db.session.scalars(
             select(Department.id).where(Department.is_coordinator)
         ).first()
-        return _emails(None, [Role.coordinator]) + (_emails(coordinator, []) if coordinator else [])
-    return _emails(department_id, [Role.staff, Role.head]) if department_id else []
+        return staff_emails(None, [Role.coordinator]) + (staff_emails(coordinator, []) if coordinator else [])
+    return staff_emails(department_id, [Role.staff, Role.head]) if department_id else []
 
 
 def _notify(plan: RemediationPlan, action: Action) -> None:

@@ -260,7 +260,9 @@ def recipients(plan: RemediationPlan, status: RemediationStatus) -> list[str]:
         coordinator = db.session.scalars(
             select(Department.id).where(Department.is_coordinator)
         ).first()
-        return staff_emails(None, [Role.coordinator]) + (staff_emails(coordinator, []) if coordinator else [])
+        return staff_emails(None, [Role.coordinator]) + (
+            staff_emails(coordinator, []) if coordinator else []
+        )
     return staff_emails(department_id, [Role.staff, Role.head]) if department_id else []
 
 

@@ -96,6 +96,7 @@ BUDGETS = {
     "record": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "departments": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "department": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "progress": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
 }
 
 
@@ -211,6 +212,13 @@ def endpoints(sample: dict) -> list[Endpoint]:
             "A department's page with its trend (page cache bypassed)",
             [f"/departments/{d}" for d in sample["departments"]],
             BUDGETS["department"],
+            fresh=True,
+        ),
+        Endpoint(
+            "progress",
+            "Remediation progress `/progress` by region, water body, type (page cache bypassed)",
+            ["/progress", "/progress?by=water", "/progress?by=type", "/progress?by=kind"],
+            BUDGETS["progress"],
             fresh=True,
         ),
     ]

@@ -100,3 +100,58 @@ def overdue_plans(today: date, limit: int = 500) -> list[RemediationPlan]:
             .limit(limit)
         )
     )
+
+
+def transitions_ending(today: date, days: int, limit: int = 500) -> list[RemediationPlan]:
+    """Plans whose transition period (过渡期) ends within `days`, soonest first."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(RemediationPlan)
+            .where(
+                RemediationPlan.transition_until >= today,
+                RemediationPlan.transition_until <= today + timedelta(days=days),
+                RemediationPlan.status.not_in(
+                    [RemediationStatus.closed, RemediationStatus.retained]
+                ),
+            )
+            .options(joinedload(RemediationPlan.outfall))
+            .order_by(RemediationPlan.transition_until, RemediationPlan.id)
+            .limit(limit)
+        )
+    )
+
+
+def dry_weather_flows(limit: int = 500) -> list[tuple]:
+    """Stormwater outfalls with a dry-weather flow recorded: (outfall, last such sample)."""
+    from sqlalchemy import func
+
+    from ..outfalls.models import (
+        STORMWATER_L2,
+        CategoryL1,
+        MonitoringRecord,
+        Outfall,
+        Weather,
+    )
+
+    last = (
+        select(MonitoringRecord.outfall_id, func.max(MonitoringRecord.sampled_at).label("at"))
+        .where(MonitoringRecord.weather == Weather.dry, MonitoringRecord.flow_m3s > 0)
+        .group_by(MonitoringRecord.outfall_id)
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Outfall, last.c.at)
+            .join(last, last.c.outfall_id == Outfall.id)
+            .where(
+                (Outfall.category_l1 == CategoryL1.YH)
+                | Outfall.category_l2.in_(list(STORMWATER_L2))
+            )
+            .order_by(last.c.at.desc())
+            .limit(limit)
+        ).all()
+    )

@@ -58,6 +58,27 @@ def overdue():
     )
 
 
+@bp.get("/progress/transitions")
+@public
+def transitions():
+    """Supervision: transition periods (过渡期) ending soon."""
+    today = local_today()
+    days = current_app.config["REMEDIATION_TRANSITION_WARN_DAYS"]
+    return render_template(
+        "remediation/transitions.html",
+        plans=figures.transitions_ending(today, days),
+        days=days,
+        today=today,
+    )
+
+
+@bp.get("/progress/dry-weather")
+@public
+def dry_weather():
+    """Supervision: stormwater outfalls with a dry-weather flow recorded."""
+    return render_template("remediation/dry_weather.html", rows=figures.dry_weather_flows())
+
+
 @bp.get("/remediation/documents/<int:doc_id>/<path:filename>")
 @public
 def document(doc_id: int, filename: str):

@@ -115,3 +115,28 @@ def test_documents_are_public_after_sign_off(client, seed, app):
     assert "钦确〔2025〕1号" in page
     with client.get(links[0]) as response:
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _supervision():
+    from datetime import timedelta
+
+    from portal.core.clock import local_today
+    from portal.outfalls.models import CategoryL1, CategoryL2, Weather
+
+    storm = f.outfall(category_l1=CategoryL1.YH, category_l2=CategoryL2.yh_storm, name="雨洪口甲")
+    f.monitoring(storm, weather=Weather.dry, flow_m3s=0.02)
+    wet = f.outfall(category_l1=CategoryL1.YH, category_l2=CategoryL2.yh_storm, name="雨洪口乙")
+    f.monitoring(wet, weather=Weather.wet, flow_m3s=0.5)
+    soon = f.outfall(name="过渡期将满")
+    f.plan(soon, transition_until=local_today() + timedelta(days=30), transition_reason="扩建")
+    late = f.outfall(name="过渡期尚远")
+    f.plan(late, transition_until=local_today() + timedelta(days=200))
+
+
+def test_supervision_lists(client, seed):
+    seed(_supervision)
+    dry = client.get("/progress/dry-weather").get_data(as_text=True)
+    assert "雨洪口甲" in dry and "雨洪口乙" not in dry
+    transitions = client.get("/progress/transitions").get_data(as_text=True)
+    assert "过渡期将满" in transitions and "扩建" in transitions
+    assert "过渡期尚远" not in transitions

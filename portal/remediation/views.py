@@ -58,6 +58,27 @@ def overdue():
     )
 
 
+@bp.get("/progress/report.xlsx")
+@public
+def report():
+    """The half-year progress report for any date (?on=YYYY-MM-DD, default today), as XLSX."""
+    from datetime import date
+
+    from .report import report_xlsx
+
+    raw = request.args.get("on", "")
+    try:
+        on = date.fromisoformat(raw) if raw else local_today()
+    except ValueError:
+        abort(400)
+    body = report_xlsx(on)
+    response = current_app.response_class(
+        body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="progress-{on}.xlsx"'
+    return response
+
+
 @bp.get("/progress/transitions")
 @public
 def transitions():

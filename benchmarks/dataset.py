@@ -110,12 +110,24 @@ def _ensure_search_index(dataset: Dataset) -> None:
         _flask(dataset, "portal", "reindex")
 
 
+def _ensure_progress_rollup(dataset: Dataset) -> None:
+    """Fill the /progress rollup once, if this version of the portal has it and it is empty."""
+    with sqlite3.connect(dataset.path) as conn:
+        try:
+            rows = conn.execute("SELECT COUNT(*) FROM remediation_progress").fetchone()[0]
+        except sqlite3.OperationalError:  # a portal version without the rollup
+            return
+    if rows == 0:
+        _flask(dataset, "portal", "remediation-rollup")
+
+
 def ensure(dataset: Dataset) -> tuple[Dataset, bool]:
     """Build the dataset unless a complete one with the same parameters exists; (dataset, built)."""
     if dataset.marker.exists() and dataset.path.exists():
         if json.loads(dataset.marker.read_text()).get("params") == asdict(dataset):
             _checkpoint(dataset.path)  # earlier runs' complaint posts went to the WAL
             _ensure_search_index(dataset)
+            _ensure_progress_rollup(dataset)
             return dataset, False
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     dataset.marker.unlink(missing_ok=True)
@@ -134,6 +146,7 @@ def ensure(dataset: Dataset) -> tuple[Dataset, bool]:
     _flask(dataset, "portal", "synth-complaints", str(dataset.complaints))
     _flask(dataset, "portal", "demo-accounts")
     _ensure_search_index(dataset)
+    _ensure_progress_rollup(dataset)
     _checkpoint(dataset.path)
     seconds = round(time.monotonic() - started)
     dataset.marker.write_text(

@@ -97,6 +97,7 @@ BUDGETS = {
     "departments": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "api_outfalls": Budget("p95 < 30 ms", lambda row, _: row.latency.p95 < 30),
     "department": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
+    "progress": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
 }
 
 
@@ -230,6 +231,13 @@ def endpoints(sample: dict) -> list[Endpoint]:
             "A department's page with its trend (page cache bypassed)",
             [f"/departments/{d}" for d in sample["departments"]],
             BUDGETS["department"],
+            fresh=True,
+        ),
+        Endpoint(
+            "progress",
+            "Remediation progress `/progress` by region, water body, type (page cache bypassed)",
+            ["/progress", "/progress?by=water", "/progress?by=type", "/progress?by=kind"],
+            BUDGETS["progress"],
             fresh=True,
         ),
     ]

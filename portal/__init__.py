@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .queue.intake_views import bp as queue_intake_bp
     from .queue.scorecard import bp as departments_bp
     from .queue.views import bp as queue_bp
+    from .remediation.views import bp as remediation_bp
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
@@ -82,8 +83,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(remediation_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
+    from .remediation import rollup as remediation_rollup
+
+    remediation_rollup.init_app(app)
+    from .remediation import views as remediation_views
+
+    remediation_views.init_app(app)
     from . import search
 
     search.init_app(app)

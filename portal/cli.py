@@ -191,6 +191,25 @@ def tick_command():
         f"Queue: {report.warned} warned, {report.escalated} escalated, {report.closed} closed; "
         f"{report.refreshed} department-month figures refreshed."
     )
+    from .core.clock import local_today
+    from .remediation.tick import tick as remediation_tick
+
+    plans = remediation_tick(local_today())
+    db.session.commit()
+    click.echo(
+        f"Remediation: {plans.warned} plans warned, {plans.escalated} escalated; "
+        f"{plans.rollup_rows} progress rows rebuilt."
+    )
+
+
+@portal_group.command("remediation-rollup")
+def remediation_rollup_command():
+    """Rebuild the /progress rollup from the outfalls (after an upgrade or a bulk load)."""
+    from .remediation import rollup
+
+    rows = rollup.rebuild()
+    db.session.commit()
+    click.echo(f"{rows} progress rows written.")
 
 
 @portal_group.command("rollup")

@@ -72,6 +72,14 @@ class DefaultConfig:
     COMPLAINT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
     COMPLAINT_PHOTO_MAX_PIXELS = 40_000_000
     COMPLAINT_DESCRIPTION_MAX = 2000
+    # Remediation evidence (portal/remediation): each PDF or photo at most this large.
+    REMEDIATION_MAX_FILE_BYTES = 20 * 1024 * 1024
+    # The rule a stormwater outfall's merge or ban is refused with, as the local plan words it.
+    REMEDIATION_STORMWATER_RULE = (
+        "钦政办〔2022〕28号（十一）：严禁合并、封堵城镇雨洪排口，保障汛期排水防涝安全"
+    )
+    # Transition periods ending within this many days are listed for supervision.
+    REMEDIATION_TRANSITION_WARN_DAYS = 90
     # Photos are uploaded one by one while the form is filled in (complaints.staging) and
     # kept this long for the report that will claim them; each upload is a public write.
     COMPLAINT_STAGED_UPLOAD_HOURS = 24

@@ -34,3 +34,10 @@ from .queue.models import (  # noqa: F401
     ResponseTemplate,
     RoutingRule,
 )
+from .remediation.models import (  # noqa: F401
+    ProgressCell,
+    ProgressMonth,
+    RemediationDocument,
+    RemediationTarget,
+    SignoffStep,
+)

@@ -45,6 +45,7 @@ from ..outfalls.standards import applicable_standard, exceedances
 from . import catalog as cat
 from . import geography as geo
 from .documents import DocumentText, render_documents
+from .remediation import load_remediation
 from .rules import load_demo_rules
 
 QINZHOU_CODE = "450700"
@@ -239,6 +240,7 @@ def load_demo(session, store: FileStore | None, today: date) -> bool:
         return False
     _Builder(session, store, today).build()
     load_demo_rules(session)
+    load_remediation(session, store, today)
     return True
 
 

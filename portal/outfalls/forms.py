@@ -6,7 +6,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp
 
 from ..forms import FilterForm
-from .labels import CATEGORY_L1, LEGAL_STATUS, OUTFALL_STATUS, REMEDIATION_STATUS, WATER_KIND
+from .labels import (
+    CATEGORY_L1,
+    LEGAL_STATUS,
+    OUTFALL_STATUS,
+    PROGRESS_STAGE,
+    REMEDIATION_STATUS,
+    WATER_KIND,
+)
 from .services import OutfallFilters
 
 
@@ -32,6 +39,7 @@ class OutfallFilterForm(FilterForm):
     remediation = SelectField(_l("Remediation"), choices=_choices(REMEDIATION_STATUS), default="")
     status = SelectField(_l("Status"), choices=_choices(OUTFALL_STATUS), default="")
     legal = SelectField(_l("Legal status"), choices=_choices(LEGAL_STATUS), default="")
+    stage = SelectField(_l("Remediation stage"), choices=_choices(PROGRESS_STAGE), default="")
     page = IntegerField(
         _l("Page"),
         default=1,
@@ -48,6 +56,7 @@ class OutfallFilterForm(FilterForm):
             remediation=self.remediation.data or None,
             status=self.status.data or None,
             legal=self.legal.data or None,
+            stage=self.stage.data or None,
         )
 
 

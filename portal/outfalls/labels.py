@@ -97,6 +97,16 @@ REMEDIATION_STATUS = {
     "retained": _l("Retained"),
 }
 
+# Progress stages (models.STAGES), the columns of /progress and the list's `stage` filter.
+PROGRESS_STAGE = {
+    "no_plan": _l("No plan yet"),
+    "not_started": _l("Being investigated"),
+    "remediating": _l("Plan approved, being remediated"),
+    "in_signoff": _l("In sign-off"),
+    "signed_off": _l("Signed off"),
+    "retained": _l("Retained"),
+}
+
 SAMPLER_KIND = {
     "supervisory": _l("Supervisory monitoring"),
     "self": _l("Self-monitoring"),

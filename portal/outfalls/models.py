@@ -345,6 +345,27 @@ class RemediationStatus(enum.StrEnum):
 
 DONE_REMEDIATION = frozenset({RemediationStatus.closed, RemediationStatus.retained})
 
+# Progress stages (the /progress matrix and the list's `stage` filter): each plan status
+# falls in one; an outfall without a plan is in "no_plan". Signed off and retained apart.
+PROGRESS_STAGES: dict[str, frozenset[RemediationStatus]] = {
+    "not_started": frozenset(
+        {RemediationStatus.identified, RemediationStatus.monitored, RemediationStatus.traced}
+    ),
+    "remediating": frozenset({RemediationStatus.plan_approved, RemediationStatus.remediating}),
+    "in_signoff": frozenset(
+        {
+            RemediationStatus.signoff_submitted,
+            RemediationStatus.dept_confirmed,
+            RemediationStatus.eee_approved,
+        }
+    ),
+    "signed_off": frozenset({RemediationStatus.closed}),
+    "retained": frozenset({RemediationStatus.retained}),
+}
+STAGE_OF_STATUS = {status: stage for stage, group in PROGRESS_STAGES.items() for status in group}
+NO_PLAN = "no_plan"
+STAGES = (NO_PLAN, *PROGRESS_STAGES)
+
 # The path a plan takes to sign-off (销号), in order; retained outfalls leave it after
 # tracing. Demo data and, later, the sign-off workflow walk it.
 REMEDIATION_PATH = (
@@ -380,11 +401,22 @@ class RemediationPlan(db.Model):
     transition_until: Mapped[Optional[date]] = mapped_column(Date)
     merge_target_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"))
     signed_off_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Sign-off workflow and progress (portal/remediation): when the outfall was identified
+    # (the targets' denominator), the transition period's reason, the department carrying
+    # the plan out, and the deadline the tick last warned and escalated for.
+    identified_on: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    transition_reason: Mapped[str] = mapped_column(Text, default="")
+    responsible_department_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("departments.id"), index=True
+    )
+    warned_for: Mapped[Optional[date]] = mapped_column(Date)
+    escalated_for: Mapped[Optional[date]] = mapped_column(Date)
 
     outfall: Mapped[Outfall] = relationship(
         back_populates="remediation_plan", foreign_keys=[outfall_id]
     )
     merge_target: Mapped[Optional[Outfall]] = relationship(foreign_keys=[merge_target_id])
+    responsible_department: Mapped[Optional[Department]] = relationship()
     milestones: Mapped[list["RemediationMilestone"]] = relationship(
         cascade="all, delete-orphan", order_by="RemediationMilestone.due_on"
     )
@@ -411,6 +443,7 @@ class RemediationMilestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     done_on: Mapped[Optional[date]] = mapped_column(Date)
+    evidence_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class RemediationEvent(db.Model):

@@ -15,11 +15,14 @@ from ..geo.models import Region, WaterBody
 from . import legal
 from .models import (
     DONE_REMEDIATION,
+    NO_PLAN,
+    PROGRESS_STAGES,
     Approval,
     MonitoringRecord,
     Outfall,
     OutfallResponsibility,
     RemediationPlan,
+    RemediationStatus,
 )
 from .standards import Exceedance, Standard, applicable_standard, exceedances
 
@@ -144,6 +147,7 @@ class OutfallFilters:
     remediation: str | None = None
     status: str | None = None
     legal: str | None = None
+    stage: str | None = None  # a progress stage (models.STAGES), as /progress links
 
     def as_args(self) -> dict[str, str]:
         return {k: str(v) for k, v in self.__dict__.items() if v is not None}
@@ -191,6 +195,16 @@ def filtered(query, filters: OutfallFilters):
             Outfall.id.in_(
                 select(RemediationPlan.outfall_id).where(
                     RemediationPlan.status == filters.remediation
+                )
+            )
+        )
+    if filters.stage == NO_PLAN:
+        query = query.where(Outfall.id.not_in(select(RemediationPlan.outfall_id)))
+    elif filters.stage in PROGRESS_STAGES:
+        query = query.where(
+            Outfall.id.in_(
+                select(RemediationPlan.outfall_id).where(
+                    RemediationPlan.status.in_(list(PROGRESS_STAGES[filters.stage]))
                 )
             )
         )
@@ -246,9 +260,16 @@ class Headline:
     approvals: int
     late: int
 
+    signed_off: int = 0
+    retained: int = 0
+
     @property
     def share_done(self) -> float:
-        return self.plans_done / self.plans if self.plans else 0.0
+        """Signed off (销号) as a share of every identified outfall: the plans' measure.
+
+        Retained outfalls (保留) are kept, not remediated: counted apart, never as done.
+        """
+        return self.signed_off / self.total if self.total else 0.0
 
 
 def headline_figures(today: date) -> Headline:
@@ -286,7 +307,27 @@ def headline_figures(today: date) -> Headline:
         )
     ).one()
     approvals = db.session.scalar(select(func.count()).select_from(Approval)) or 0
-    return Headline(total, demo, by_type, by_kind, plans, done or 0, approvals, late or 0)
+    by_status = dict(
+        db.session.execute(
+            select(RemediationPlan.status, func.count())
+            .where(
+                RemediationPlan.status.in_([RemediationStatus.closed, RemediationStatus.retained])
+            )
+            .group_by(RemediationPlan.status)
+        ).all()
+    )
+    return Headline(
+        total,
+        demo,
+        by_type,
+        by_kind,
+        plans,
+        done or 0,
+        approvals,
+        late or 0,
+        signed_off=by_status.get(RemediationStatus.closed, 0),
+        retained=by_status.get(RemediationStatus.retained, 0),
+    )
 
 
 @dataclass

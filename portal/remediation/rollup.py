@@ -1,0 +1,187 @@
+"""The progress rollup (remediation_progress, remediation_progress_months), kept as plans change.
+
+/progress reads a few hundred rollup rows instead of grouping every outfall. Whenever a flush
+touches an outfall or a plan, the regions it was in before and is in now are noted; just before
+the commit those regions are recomputed from the outfalls themselves (exact by construction,
+as queue.rollup does for the departments). `rebuild` redoes everything (after a bulk load or
+an upgrade: `flask portal remediation rollup`), and the tick rebuilds as a safety net.
+"""
+
+from collections import Counter
+from collections.abc import Collection, Iterator
+from datetime import date
+
+from sqlalchemy import delete, event, func, inspect, select
+
+from ..core.clock import local_date
+from ..extensions import db
+from ..outfalls.models import (
+    NO_PLAN,
+    STAGE_OF_STATUS,
+    Outfall,
+    RemediationEvent,
+    RemediationPlan,
+    RemediationStatus,
+)
+from .models import ProgressCell, ProgressMonth
+from .progress import Dated, monthly
+
+KEYS = "remediation_progress.regions"
+OUTFALLS = "remediation_progress.outfalls"
+PLANS = "remediation_progress.plans"
+
+
+def dated_rows(region_ids: Collection[int] | None = None) -> Iterator[tuple]:
+    """(region, water, type, kind, stage, Dated) of every outfall (of these regions)."""
+    retained = (
+        select(RemediationEvent.plan_id, func.max(RemediationEvent.occurred_on).label("on"))
+        .where(RemediationEvent.status == RemediationStatus.retained)
+        .group_by(RemediationEvent.plan_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Outfall.region_id,
+            Outfall.water_body_id,
+            Outfall.category_l1,
+            Outfall.water_kind,
+            Outfall.created_at,
+            RemediationPlan.status,
+            RemediationPlan.identified_on,
+            RemediationPlan.signed_off_on,
+            retained.c.on,
+        )
+        .outerjoin(RemediationPlan, RemediationPlan.outfall_id == Outfall.id)
+        .outerjoin(retained, retained.c.plan_id == RemediationPlan.id)
+    )
+    if region_ids is not None:
+        query = query.where(Outfall.region_id.in_(list(region_ids)))
+    for region, water, l1, kind, created, status, identified, signed, kept in db.session.execute(
+        query.execution_options(yield_per=5000)
+    ):
+        stage = STAGE_OF_STATUS[status] if status is not None else NO_PLAN
+        when = identified or local_date(created)
+        yield (
+            region,
+            water,
+            l1,
+            kind,
+            stage,
+            Dated(
+                when,
+                signed if stage == "signed_off" else None,
+                (kept or when) if stage == "retained" else None,
+            ),
+        )
+
+
+def refresh(region_ids: Collection[int] | None = None) -> int:
+    """Recompute the rollup of these regions (None: all); returns the rows written."""
+    cells: Counter = Counter()
+    dated_by_region: dict[int, list[Dated]] = {}
+    for region, water, l1, kind, stage, dated in dated_rows(region_ids):
+        cells[(region, water, l1, kind, stage)] += 1
+        dated_by_region.setdefault(region, []).append(dated)
+    for table in (ProgressCell, ProgressMonth):
+        statement = delete(table)
+        if region_ids is not None:
+            statement = statement.where(table.region_id.in_(list(region_ids)))
+        db.session.execute(statement)
+    rows = [
+        dict(region_id=r, water_body_id=w, category_l1=t, water_kind=k, stage=s, n=n)
+        for (r, w, t, k, s), n in cells.items()
+    ]
+    months = [
+        dict(region_id=region, month=m, identified=i, signed_off=s, retained=k)
+        for region, dated in dated_by_region.items()
+        for m, (i, s, k) in monthly(dated).items()
+    ]
+    if rows:
+        db.session.execute(ProgressCell.__table__.insert(), rows)
+    if months:
+        db.session.execute(ProgressMonth.__table__.insert(), months)
+    return len(rows) + len(months)
+
+
+def rebuild() -> int:
+    return refresh(None)
+
+
+def read_cells() -> list[ProgressCell]:
+    return list(db.session.scalars(select(ProgressCell)))
+
+
+def read_months(region_ids: Collection[int] | None = None) -> dict[date, tuple[int, int, int]]:
+    """Monthly (identified, signed off, retained) summed over these regions (None: all)."""
+    query = select(
+        ProgressMonth.month,
+        func.sum(ProgressMonth.identified),
+        func.sum(ProgressMonth.signed_off),
+        func.sum(ProgressMonth.retained),
+    ).group_by(ProgressMonth.month)
+    if region_ids is not None:
+        query = query.where(ProgressMonth.region_id.in_(list(region_ids)))
+    return {m: (int(i or 0), int(s or 0), int(r or 0)) for m, i, s, r in db.session.execute(query)}
+
+
+# --- Keeping it current: session events --------------------------------------------------
+
+
+def _after_flush(session, _context) -> None:
+    regions = session.info.setdefault(KEYS, set())
+    outfalls = session.info.setdefault(OUTFALLS, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Outfall):
+            regions.add(obj.region_id)
+            state = inspect(obj)
+            if not state.pending:
+                regions |= set(state.attrs.region_id.history.deleted)
+        elif isinstance(obj, RemediationPlan):
+            outfalls.add(obj.outfall_id)
+        elif isinstance(obj, RemediationEvent) and obj.status is RemediationStatus.retained:
+            session.info.setdefault(PLANS, set()).add(obj.plan_id)
+    regions.discard(None)
+
+
+def _before_commit(session) -> None:
+    if not any(session.info.get(k) for k in (KEYS, OUTFALLS, PLANS)) and not (
+        session.new or session.dirty
+    ):
+        return
+    session.flush()
+    regions = session.info.pop(KEYS, set())
+    outfalls = {o for o in session.info.pop(OUTFALLS, set()) if o is not None}
+    plans = {p for p in session.info.pop(PLANS, set()) if p is not None}
+    if plans:
+        outfalls |= set(
+            session.scalars(
+                select(RemediationPlan.outfall_id).where(RemediationPlan.id.in_(list(plans)))
+            )
+        )
+    if outfalls:
+        regions |= set(
+            session.scalars(select(Outfall.region_id).where(Outfall.id.in_(list(outfalls))))
+        )
+    if regions:
+        refresh(regions)
+
+
+def _forget(session, *_args) -> None:
+    session.info.pop(KEYS, None)
+    session.info.pop(OUTFALLS, None)
+    session.info.pop(PLANS, None)
+
+
+_connected = False
+
+
+def init_app(app) -> None:
+    """Listen on the app's scoped session once per process."""
+    global _connected
+    if _connected:
+        return
+    event.listen(db.session, "after_flush", _after_flush)
+    event.listen(db.session, "before_commit", _before_commit)
+    event.listen(db.session, "after_soft_rollback", _forget)
+    event.listen(db.session, "after_rollback", _forget)
+    _connected = True

@@ -79,3 +79,28 @@ def test_a_migrated_database_starts_with_the_default_categories(tmp_path, migrat
     # The frozen rows of migration 0002 are today's defaults; when the defaults change, a
     # new migration changes the rows and this test says so.
     assert [dict(r._mapping) for r in rows] == category_rows()
+
+
+def test_every_enum_check_of_a_migrated_database_admits_every_model_value(tmp_path, migrated_url):
+    """compare_metadata does not compare CHECK constraints: a new enum member (a role, a
+    state) needs its migration to widen the constraint, or a migrated database refuses it."""
+    from sqlalchemy import Enum
+
+    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=migrated_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            checks = {
+                table: " ".join(c["sqltext"] for c in inspect(conn).get_check_constraints(table))
+                for table in inspect(conn).get_table_names()
+            }
+        db.engine.dispose()
+    missing = [
+        f"{table.name}.{column.name}: {value}"
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Enum) and column.type.create_constraint
+        for value in column.type.enums
+        if f"'{value}'" not in checks.get(table.name, "")
+    ]
+    assert missing == []

@@ -5,7 +5,7 @@ from datetime import date
 from math import ceil
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from ..core.clock import LOCAL_TZ
 from ..core.codes import is_plausible_code, normalise_code
@@ -15,6 +15,7 @@ from ..geo.models import Region, WaterBody
 from .models import (
     DONE_REMEDIATION,
     Approval,
+    LedgerEntry,
     MonitoringRecord,
     Outfall,
     OutfallResponsibility,
@@ -23,9 +24,23 @@ from .models import (
 from .standards import Exceedance, Standard, applicable_standard, exceedances
 
 
+def _last_changed():
+    """When the outfall's public record last changed: its newest history entry (an index
+    seek), else its row's own time (outfalls loaded before the history existed)."""
+    newest = (
+        select(LedgerEntry.created_at)
+        .where(LedgerEntry.outfall_id == Outfall.id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, Outfall.updated_at)
+
+
 def _landing_query():
     """An outfall with everything its QR page shows that is one row per outfall."""
     return select(Outfall).options(
+        with_expression(Outfall.last_changed_at, _last_changed()),
         joinedload(Outfall.region),
         joinedload(Outfall.water_body),
         joinedload(Outfall.supervising_department),

@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
     from .outfalls import labels
+    from .outfalls.manage_views import bp as outfalls_manage_bp
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
+    app.register_blueprint(outfalls_manage_bp)
     app.register_blueprint(record_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(agencies_bp)

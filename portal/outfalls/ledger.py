@@ -1091,3 +1091,27 @@ def update_water_body(
     return _record_water(
         water, "updated", before, actor=actor, reason=reason, source=source, now=now
     )
+
+
+def entity_ids_from_lines(text: str, field_name: str) -> list[int]:
+    """Entities named one per line (a credit code, or the exact name), in order.
+
+    Raises:
+        UserError: a line names no entity (create it first).
+    """
+    ids = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        first = line.split()[0]
+        entity = find_entity(line, first) if uscc.is_valid(first.upper()) else find_entity(line)
+        if entity is None:
+            raise UserError(_l("No entity %(line)s: create it first.", line=line), field_name)
+        ids.append(entity.id)
+    return ids
+
+
+def entity_line(entity: Entity) -> str:
+    """How an entity is written in the form's lines (what entity_ids_from_lines reads)."""
+    return f"{entity.credit_code} {entity.name}" if entity.credit_code else entity.name

@@ -220,7 +220,7 @@ def test_access_walk_over_every_manage_rule_and_role(app, world):
     urls = _walk(app, {"code": world["foreign"]})
     assert len(urls) >= 7
     anonymous = app.test_client()
-    for rule, method, url in urls:
+    for _rule, method, url in urls:
         r = anonymous.open(url, method=method)
         assert r.status_code in (302, 303) and "/staff/login" in r.headers["Location"], url
     admin = _client(app, "root")

@@ -14,7 +14,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..forms import FilterForm, PostForm
-from .labels import CATEGORY_L1, CATEGORY_L2, CHANNEL_KIND, OUTFALL_STATUS, STANDARD, WATER_KIND
+from .labels import (
+    CATEGORY_L1,
+    CATEGORY_L2,
+    CHANNEL_KIND,
+    OUTFALL_STATUS,
+    STANDARD,
+    WATER_BODY_KIND,
+    WATER_KIND,
+)
 
 
 def _int_or_none(value):
@@ -115,3 +123,30 @@ class ManageFilterForm(FilterForm):
         default="",
     )
     after = StringField(validators=[Length(max=40)])
+
+
+class EntityForm(PostForm):
+    """A responsible or management entity; the credit code is checked (python-stdnum)."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    credit_code = StringField(
+        _l("Unified social credit code"), filters=[_strip], validators=[Length(max=18)]
+    )
+    permit_no = StringField(_l("Discharge permit"), filters=[_strip], validators=[Length(max=40)])
+    industry = StringField(_l("Industry"), filters=[_strip], validators=[Length(max=80)])
+    phone = StringField(_l("Phone (internal)"), filters=[_strip], validators=[Length(max=40)])
+    reason = StringField(REASON, filters=[_strip], validators=[DataRequired(), Length(max=500)])
+
+
+class WaterForm(PostForm):
+    """A receiving water body."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("English name"), filters=[_strip], validators=[Length(max=120)])
+    code = StringField(_l("Code"), filters=[_strip], validators=[Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in WATER_BODY_KIND.items()])
+    target_class = StringField(
+        _l("Target water class"), filters=[_strip], validators=[Length(max=8)]
+    )
+    parent_id = SelectField(_l("Flows into"), coerce=_int_or_none, choices=[])
+    reason = StringField(REASON, filters=[_strip], validators=[DataRequired(), Length(max=500)])

@@ -27,8 +27,16 @@ from .access import (
     may_retire,
     outfall_for_edit,
 )
-from .manage_forms import BanForm, CloseForm, ManageFilterForm, MergeForm, OutfallForm
-from .models import Outfall
+from .manage_forms import (
+    BanForm,
+    CloseForm,
+    EntityForm,
+    ManageFilterForm,
+    MergeForm,
+    OutfallForm,
+    WaterForm,
+)
+from .models import Entity, Outfall
 
 bp = Blueprint("outfalls_manage", __name__, url_prefix="/manage")
 bp.before_request(roles_guard(*MANAGE_ROLES))
@@ -283,3 +291,129 @@ def retire_outfall(code: str):
                 )
     status = 400 if request.method == "POST" else 200
     return render_template("outfalls/manage/retire.html", outfall=outfall, forms=forms), status
+
+
+# --- Entities and water bodies (the data officer's and the coordinator's) ---------------
+
+
+def _registry_roles() -> None:
+    if not keeps_whole_registry(current_user):
+        abort(403)
+
+
+def _simple_page(form, save, saved, title, back):
+    """Show the form; on a valid POST save, commit and go `back` (303)."""
+    if form.validate_on_submit():
+        try:
+            obj = save()
+        except UserError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            return done(saved, back(obj))
+    status = 400 if request.method == "POST" else 200
+    return render_template("outfalls/manage/simple_form.html", form=form, title=title), status
+
+
+def _entity_data(form) -> ledger.EntityData:
+    return ledger.EntityData(
+        name=form.name.data,
+        credit_code=form.credit_code.data,
+        permit_no=form.permit_no.data,
+        industry=form.industry.data or "",
+        phone=form.phone.data or "",
+    )
+
+
+def _to_entity(entity):
+    return url_for("outfalls_manage.edit_entity", entity_id=entity.id)
+
+
+@bp.route("/entities/new", methods=["GET", "POST"])
+def new_entity():
+    """Add a responsible or management entity."""
+    _registry_roles()
+    form = EntityForm()
+    return _simple_page(
+        form,
+        lambda: ledger.create_entity(
+            _entity_data(form), actor=current_user, reason=form.reason.data
+        ),
+        _("The entity was saved."),
+        _("New entity"),
+        _to_entity,
+    )
+
+
+@bp.route("/entities/<int:entity_id>/edit", methods=["GET", "POST"])
+def edit_entity(entity_id: int):
+    """Correct an entity (its phone stays out of the public history)."""
+    _registry_roles()
+    entity = db.get_or_404(Entity, entity_id)
+    form = EntityForm(obj=entity if request.method == "GET" else None)
+
+    def save():
+        ledger.update_entity(
+            entity, _entity_data(form), actor=current_user, reason=form.reason.data
+        )
+        return entity
+
+    return _simple_page(form, save, _("The entity was saved."), entity.name, _to_entity)
+
+
+def _water_form(water=None) -> WaterForm:
+    form = WaterForm(obj=water if request.method == "GET" else None)
+    if water is not None and request.method == "GET":
+        form.kind.data = water.kind.value
+    waters = db.session.scalars(select(WaterBody).order_by(WaterBody.name)).all()
+    form.parent_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(w.id, localname(w)) for w in waters if water is None or w.id != water.id
+    ]
+    return form
+
+
+def _water_data(form) -> ledger.WaterBodyData:
+    return ledger.WaterBodyData(
+        name=form.name.data,
+        kind=form.kind.data,
+        code=form.code.data,
+        name_en=form.name_en.data or "",
+        target_class=form.target_class.data,
+        parent_id=form.parent_id.data,
+    )
+
+
+def _to_water(water):
+    return url_for("outfalls_manage.edit_water", water_id=water.id)
+
+
+@bp.route("/waters/new", methods=["GET", "POST"])
+def new_water():
+    """Add a receiving water body."""
+    _registry_roles()
+    form = _water_form()
+    return _simple_page(
+        form,
+        lambda: ledger.create_water_body(
+            _water_data(form), actor=current_user, reason=form.reason.data
+        ),
+        _("The water body was saved."),
+        _("New water body"),
+        _to_water,
+    )
+
+
+@bp.route("/waters/<int:water_id>/edit", methods=["GET", "POST"])
+def edit_water(water_id: int):
+    """Correct a water body."""
+    _registry_roles()
+    water = db.get_or_404(WaterBody, water_id)
+    form = _water_form(water)
+
+    def save():
+        ledger.update_water_body(
+            water, _water_data(form), actor=current_user, reason=form.reason.data
+        )
+        return water
+
+    return _simple_page(form, save, _("The water body was saved."), water.name, _to_water)

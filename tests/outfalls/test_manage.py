@@ -238,3 +238,46 @@ def test_access_walk_over_every_manage_rule_and_role(app, world):
         if method == "GET":
             assert coordinator.get(url).status_code == 200, rule.endpoint
             assert coordinator.get(url).headers["Cache-Control"] == "no-store"
+
+
+def test_entities_and_waters_are_kept_by_the_registry_roles_only(app, world):
+    officer = _client(app, "officer")
+    r = officer.post(
+        "/manage/entities/new",
+        data={"name": "某公司", "credit_code": "91450702MA00000000", "reason": "新增"},
+        headers=EN,
+    )
+    assert r.status_code == 400 and "Not a valid unified social credit code." in r.get_data(
+        as_text=True
+    )
+    r = officer.post(
+        "/manage/entities/new",
+        data={
+            "name": "某公司",
+            "credit_code": f.credit_code(4242),
+            "phone": "0777-2123456",
+            "reason": "新增",
+        },
+    )
+    assert r.status_code == 303
+    entity_url = r.headers["Location"]
+    assert officer.get(entity_url).status_code == 200
+    r = officer.post(
+        "/manage/waters/new",
+        data={"name": "新江", "kind": "river", "target_class": "第二类", "reason": "x"},
+    )
+    assert r.status_code == 400  # a river's class is I to V
+    r = officer.post(
+        "/manage/waters/new",
+        data={"name": "新江", "kind": "river", "target_class": "II", "reason": "新增"},
+    )
+    assert r.status_code == 303
+    staff = _client(app, "mine-staff")
+    assert staff.get("/manage/entities/new").status_code == 403
+    assert staff.get(entity_url).status_code == 403
+    assert (
+        staff.post(
+            "/manage/waters/new", data={"name": "x", "kind": "river", "reason": "x"}
+        ).status_code
+        == 403
+    )

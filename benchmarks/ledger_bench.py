@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/ledger_bench.py sqlite:///benchmarks/data/bench.sqlite
     .venv/bin/python benchmarks/ledger_bench.py postgresql://postgres@127.0.0.1:5432/bench
 
-Whole requests through Flask's test client, signed in as a data officer (a bench account
+Whole requests through Flask's test client, signed in as the coordinator (a bench account
 made once), page cache off. Each save changes the address and carries the version it
 read, so every one writes an UPDATE and a history entry. Budget (DESIGN §4 style): edit
 page and save p95 < 100 ms at 100k outfalls.
@@ -39,7 +39,7 @@ def _officer(app) -> str:
 
                 dept = db.session.scalar(select(Department.id))
             user = services.create_staff(
-                db.session, "bench-officer", "bench-password-123", Role.data_officer, dept
+                db.session, "bench-officer", "bench-password-123", Role.coordinator, dept
             )
             db.session.commit()
         return user.get_id()

@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .opendata.views import bp as opendata_bp
     from .outfalls import labels
     from .outfalls.records_views import bp as records_manage_bp
+    from .outfalls.manage_views import bp as outfalls_manage_bp
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(i18n.bp)
     app.register_blueprint(outfalls_bp)
     app.register_blueprint(records_manage_bp)
+    app.register_blueprint(outfalls_manage_bp)
     app.register_blueprint(record_bp)
     app.register_blueprint(complaints_bp)
     app.register_blueprint(agencies_bp)

@@ -143,6 +143,48 @@ REGION_LEVEL = {
     "township": _l("Township"),
 }
 
+# Fields and actions of the registry's history (outfalls.ledger).
+LEDGER_FIELD = {
+    "code": _l("Code"),
+    "local_code": _l("Local code"),
+    "name": _l("Name"),
+    "category_l1": _l("Type"),
+    "category_l2": _l("Subtype"),
+    "water_kind": _l("River or sea"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+    "address": _l("Address"),
+    "region": _l("Region"),
+    "water_body": _l("Receiving water"),
+    "responsible_entities": _l("Responsible entities"),
+    "management_entity": _l("Management entity"),
+    "supervising_department": _l("Supervising department"),
+    "channel_kind": _l("Discharge channel"),
+    "signboard_installed_on": _l("Signboard installed"),
+    "standard_code": _l("Standard"),
+    "status": _l("Status"),
+    "status_since": _l("Status since"),
+    "status_decision_no": _l("Decision number"),
+    "merged_into": _l("Merged into"),
+}
+
+LEDGER_ACTION = {
+    "created": _l("Entered in the registry"),
+    "updated": _l("Record corrected"),
+    "merged": _l("Merged"),
+    "banned": _l("Banned"),
+    "closed": _l("Closed"),
+}
+
+# Which label table names a field's stored values.
+LEDGER_VALUES = {
+    "category_l1": CATEGORY_L1,
+    "category_l2": CATEGORY_L2,
+    "water_kind": WATER_KIND,
+    "channel_kind": CHANNEL_KIND,
+    "status": OUTFALL_STATUS,
+}
+
 
 def register(app) -> None:
     """Make the label tables available to every template as `labels`."""

@@ -5,7 +5,7 @@ from datetime import date
 from math import ceil
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from ..core.clock import LOCAL_TZ, local_today
 from ..core.codes import is_plausible_code, normalise_code
@@ -18,6 +18,7 @@ from .models import (
     NO_PLAN,
     PROGRESS_STAGES,
     Approval,
+    LedgerEntry,
     MonitoringRecord,
     Outfall,
     OutfallResponsibility,
@@ -27,9 +28,23 @@ from .models import (
 from .standards import Exceedance, Standard, applicable_standard, exceedances
 
 
+def _last_changed():
+    """When the outfall's public record last changed: its newest history entry (an index
+    seek), else its row's own time (outfalls loaded before the history existed)."""
+    newest = (
+        select(LedgerEntry.created_at)
+        .where(LedgerEntry.outfall_id == Outfall.id)
+        .order_by(LedgerEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, Outfall.updated_at)
+
+
 def _landing_query():
     """An outfall with everything its QR page shows that is one row per outfall."""
     return select(Outfall).options(
+        with_expression(Outfall.last_changed_at, _last_changed()),
         joinedload(Outfall.region),
         joinedload(Outfall.water_body),
         joinedload(Outfall.supervising_department),

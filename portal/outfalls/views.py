@@ -22,7 +22,7 @@ from ..core.storage import FileStore
 from ..extensions import db
 from ..security import allow
 from ..urls import public_url
-from . import approvals, clustering, legal, qr, services, signboard
+from . import approvals, clustering, history, ledger, legal, qr, services, signboard
 from .forms import CodeLookupForm, OutfallFilterForm
 from .labels import CATEGORY_L1, OUTFALL_STATUS, REMEDIATION_STATUS
 from .models import ApprovalDocument
@@ -136,6 +136,20 @@ def show_outfall(code: str):
     )
 
 
+@bp.get("/outfalls/<code>/history")
+@public
+def outfall_history(code: str):
+    """The outfall's public history: what changed, when, by which department, and why."""
+    if response := _canonical(code, "outfalls.outfall_history"):
+        return response
+    outfall = services.find_outfall(code)
+    if outfall is None:
+        return _not_found(code)
+    return render_template(
+        "outfalls/history.html", outfall=outfall, entries=history.public_history(outfall.id)
+    )
+
+
 @bp.get("/waters/<int:water_id>")
 @public
 def show_water(water_id: int):
@@ -164,6 +178,10 @@ def landing(code: str):
         return response
     outfall = services.find_outfall(code)
     if outfall is None:
+        # A corrected code keeps resolving: signboards printed with it are steel.
+        renamed = ledger.find_by_former_code(code)
+        if renamed is not None:
+            return redirect(url_for("outfalls.landing", code=renamed.code), 301)
         return _not_found(code)
     if outfall.merged_into is not None:
         return redirect(

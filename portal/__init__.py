@@ -58,8 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .opendata.feed_views import bp as feeds_bp
     from .opendata.views import bp as opendata_bp
     from .outfalls import labels
-    from .outfalls.records_views import bp as records_manage_bp
     from .outfalls.manage_views import bp as outfalls_manage_bp
+    from .outfalls.records_views import bp as records_manage_bp
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels

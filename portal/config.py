@@ -48,6 +48,11 @@ class DefaultConfig:
     RECORD_PAGE_SIZE = 25
     # Update the index after each commit that changes a searchable row.
     SEARCH_AUTO_INDEX = True
+    # Bound, in seconds, within which a registry change (by any worker, node or the import)
+    # reaches every worker's search index, page cache and map grid: each worker checks the
+    # change sequence (ledger_entries) at most this often (0 turns the check off). See
+    # portal/catchup.py.
+    REGISTRY_CATCHUP_SECONDS = 30
     # Where originals of citizens' photos are kept as evidence; never served publicly.
     EVIDENCE_DIR: str | None = None  # defaults to instance/evidence
     RATELIMIT_STORAGE_URI = "memory://"

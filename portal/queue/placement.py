@@ -20,7 +20,7 @@ from ..geo.models import Region
 from .calendar import load_calendar, recompute_deadlines
 from .models import RoutingRule, case_assisting
 from .notices import notify_department
-from .routing import NoRouteError, Route, Rule, choose_route, precedence
+from .routing import NoRouteError, Route, Rule, choose_route, precedence, route_for_outfall
 
 # Regions climbed from a case's region towards the top; the tree is at most this deep.
 MAX_REGION_DEPTH = 8
@@ -63,17 +63,22 @@ def routing_rules() -> list[Rule]:
 
 
 def route(complaint: Complaint, now: datetime) -> None:
-    """Place a new case with its lead department, or on the coordinator's triage list."""
+    """Place a new case with its lead department, or on the coordinator's triage list.
+
+    A case about an outfall goes to its supervising department unless a rule naming the
+    case's category claims it (routing.route_for_outfall).
+    """
     outfall = complaint.outfall
     complaint.region_id = outfall.region_id if outfall else None
     complaint.urgent = complaint.category.urgent
     recompute_deadlines(complaint, load_calendar(), now)
     try:
-        found = choose_route(
+        found = route_for_outfall(
             routing_rules(),
             category=complaint.category.code,
             outfall_type=outfall.category_l1.value if outfall else None,
             region_chain=region_chain(complaint.region_id),
+            supervising=outfall.supervising_department_id if outfall else None,
         )
     except NoRouteError:
         # Never dropped: what no rule places waits on the coordinator's triage list.

@@ -22,7 +22,7 @@ class Route:
 
     lead: int
     assisting: tuple[int, ...]
-    rule_id: int
+    rule_id: int | None  # None: the outfall's own supervising department, no rule
 
 
 class NoRouteError(LookupError):
@@ -89,3 +89,40 @@ def choose_route(
     # Listing the lead among its own helpers, or a helper twice, is a data-entry slip.
     assisting = tuple(d for d in dict.fromkeys(rule.assisting) if d != rule.lead_department_id)
     return Route(lead=rule.lead_department_id, assisting=assisting, rule_id=rule.id)
+
+
+def route_for_outfall(
+    rules: Iterable[Rule],
+    *,
+    category: str,
+    outfall_type: str | None,
+    region_chain: Sequence[str],
+    supervising: int | None,
+) -> Route:
+    """The route of a complaint about an outfall.
+
+    It goes to the department the outfall page names as supervising it. Only a rule that
+    names the complaint's category may send it elsewhere (fish kill → 生态环境局), and then
+    the supervising department assists. Type and region rules place what names no
+    supervisor (a complaint about no outfall, or an outfall not yet assigned one).
+
+    Raises:
+        NoRouteError: no supervising department and no rule matches.
+    """
+    if supervising is None:
+        return choose_route(
+            rules, category=category, outfall_type=outfall_type, region_chain=region_chain
+        )
+    try:
+        found = choose_route(
+            [r for r in rules if r.category is not None],
+            category=category,
+            outfall_type=outfall_type,
+            region_chain=region_chain,
+        )
+    except NoRouteError:
+        return Route(lead=supervising, assisting=(), rule_id=None)
+    if found.lead == supervising:
+        return found
+    assisting = (supervising, *(d for d in found.assisting if d != supervising))
+    return Route(lead=found.lead, assisting=assisting, rule_id=found.rule_id)

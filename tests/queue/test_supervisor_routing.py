@@ -81,3 +81,43 @@ def test_a_complaint_about_no_outfall_follows_the_rules(app, seed, demo_world):
         app, seed, outfall=None, category="unregistered", lat=21.95, lon=108.62
     )
     assert lead == depts["eco-env"]
+
+
+def test_rules_may_name_the_level_two_type(app, seed, demo_world):
+    from portal.core.errors import UserError
+    from portal.queue.models import RoutingRule
+    from portal.queue.placement import RuleInput, save_rule
+
+    depts, aquaculture, port = demo_world
+
+    def make():
+        rule = save_rule(
+            None,
+            RuleInput(
+                category="abnormal_water",
+                outfall_type=None,
+                outfall_subtype="ny_aquaculture",
+                region_code=None,
+                lead_department_id=depts["agriculture"],
+            ),
+        )
+        assert (rule.outfall_type, rule.outfall_subtype) == ("NY", "ny_aquaculture")
+        with pytest.raises(UserError) as refused:
+            save_rule(
+                None,
+                RuleInput(
+                    category=None,
+                    outfall_type="GY",
+                    outfall_subtype="qt_port",
+                    region_code=None,
+                    lead_department_id=depts["eco-env"],
+                ),
+            )
+        assert refused.value.field == "outfall_subtype"
+        return db.session.query(RoutingRule).count()
+
+    seed(make)
+    lead, assisting = _case(app, seed, outfall=aquaculture, category="abnormal_water")
+    assert lead == depts["agriculture"] and assisting == {depts["ocean"]}
+    lead, _ = _case(app, seed, outfall=port, category="abnormal_water")
+    assert lead == depts["transport"]

@@ -155,3 +155,22 @@ def test_an_outfall_without_supervisor_is_placed_by_the_rules():
         rules, category="other", outfall_type="QT", region_chain=[], supervising=None
     )
     assert found.lead == 11
+
+
+def test_a_level_two_type_rule_is_more_specific_than_its_type():
+    rules = [
+        Rule(1, lead_department_id=HOUSING, outfall_type="QT"),
+        Rule(2, lead_department_id=WATER, outfall_type="QT", outfall_subtype="qt_irrigation"),
+    ]
+    found = choose_route(
+        rules,
+        category="other",
+        outfall_type="QT",
+        region_chain=QINNAN,
+        outfall_subtype="qt_irrigation",
+    )
+    assert found.lead == WATER
+    other = choose_route(
+        rules, category="other", outfall_type="QT", region_chain=QINNAN, outfall_subtype="qt_port"
+    )
+    assert other.lead == HOUSING

@@ -33,7 +33,18 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["EVIDENCE_DIR"] = str(Path(app.instance_path) / "evidence")
     _refuse_insecure_defaults(app)
 
-    from . import cli, compression, errors, i18n, pagecache, security, staticfiles, timing, urls
+    from . import (
+        catchup,
+        cli,
+        compression,
+        errors,
+        i18n,
+        pagecache,
+        security,
+        staticfiles,
+        timing,
+        urls,
+    )
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -107,6 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     # Outermost last: the page cache sees the host and scheme the proxy fix restored.
     pagecache.init_app(app)
+    catchup.init_app(app)  # outside the page cache: a stale page is never served
     compression.init_app(app)  # pages and JSON, cached or not, gzip'd for who asks
     # Static files are answered before the page cache and Flask (hashed names, brotli).
     if not app.debug:

@@ -47,9 +47,6 @@ class DefaultConfig:
     MONITORING_CSV_MAX_MB = 5
     MONITORING_CSV_MAX_ROWS = 5000
     PAGE_SIZE = 50
-    # Registry edits reach search, the map and cached pages on every node within this bound
-    # (stated on the edit page; the catch-up that keeps it reads the same key).
-    REGISTRY_CATCHUP_SECONDS = 30
     # An outfall farther than this from every other outfall of its region is asked about
     # (a boundary case is confirmed, a typo is caught).
     REGISTRY_REGION_NEAR_M = 15_000
@@ -61,6 +58,11 @@ class DefaultConfig:
     RECORD_PAGE_SIZE = 25
     # Update the index after each commit that changes a searchable row.
     SEARCH_AUTO_INDEX = True
+    # Bound, in seconds, within which a registry change (by any worker, node or the import)
+    # reaches every worker's search index, page cache and map grid: each worker checks the
+    # change sequence (ledger_entries) at most this often (0 turns the check off). See
+    # portal/catchup.py.
+    REGISTRY_CATCHUP_SECONDS = 30
     # Where originals of citizens' photos are kept as evidence; never served publicly.
     EVIDENCE_DIR: str | None = None  # defaults to instance/evidence
     RATELIMIT_STORAGE_URI = "memory://"

@@ -50,7 +50,7 @@ def water_body(**kw) -> WaterBody:
         name=f"测试江{n}",
         name_en=f"Test River {n}",
         kind=WaterBodyKind.river,
-        target_class="III",
+        target_class="Ⅲ类",
     )
     return _add(WaterBody(**(defaults | kw)))
 

@@ -114,8 +114,8 @@ def credit_code(rng: random.Random, kind: str, region: str, used: set[str]) -> s
 
 
 def phone(rng: random.Random) -> str:
-    """A Qinzhou-style number that cannot be dialled (local numbers never start with 0)."""
-    return f"0777-0{rng.randint(100000, 999999)}"
+    """A Qinzhou-style fixed-line number: area code 0777, seven digits starting 2–8."""
+    return f"0777-{rng.randint(2, 8)}{rng.randint(0, 999999):06d}"
 
 
 MEASURES: dict[str, tuple[str, ...]] = {

@@ -80,15 +80,20 @@ class Reach:
 
 
 WATERS: tuple[WaterSpec, ...] = (
-    WaterSpec("qinjiang", "HBJ0104", "钦江", "Qin River", "river", "III"),
-    WaterSpec("maolingjiang", "HBJ0102", "茅岭江", "Maoling River", "river", "III"),
-    WaterSpec("dafengjiang", "HBJ0106", "大风江", "Dafeng River", "river", "III"),
-    WaterSpec("wulijiang", "HBJ0112", "武利江", "Wuli River", "river", "II"),
-    WaterSpec("xiaojiang", "HBJ0113", "小江", "Xiaojiang River (Pubei)", "river", "III"),
-    WaterSpec("qinzhouwan", "HY45070002", "钦州湾", "Qinzhou Bay", "sea", "三类"),
-    WaterSpec("maoweihai", "HY45070001", "茅尾海", "Maowei Sea", "sea", "二类", "qinzhouwan"),
-    WaterSpec("sanniangwan", "HY45070003", "三娘湾", "Sanniang Bay", "sea", "二类"),
-    WaterSpec("dafengjiangkou", "HY45070004", "大风江口", "Dafeng River Estuary", "sea", "二类"),
+    WaterSpec("qinjiang", "HBJ0104", "钦江", "Qin River", "river", "Ⅲ类"),
+    WaterSpec("maolingjiang", "HBJ0102", "茅岭江", "Maoling River", "river", "Ⅲ类"),
+    WaterSpec("dafengjiang", "HBJ0106", "大风江", "Dafeng River", "river", "Ⅲ类"),
+    # 南流江 and its tributaries 武利江 and 小江: the rivers of 灵山 and 浦北.
+    WaterSpec("nanliujiang", "HBJ0110", "南流江", "Nanliu River", "river", "Ⅲ类"),
+    WaterSpec("wulijiang", "HBJ0112", "武利江", "Wuli River", "river", "Ⅱ类", "nanliujiang"),
+    WaterSpec(
+        "xiaojiang", "HBJ0113", "小江", "Xiaojiang River (Pubei)", "river", "Ⅲ类", "nanliujiang"
+    ),
+    # Sea areas: GB 3097 classes (第一类…第四类); rivers: GB 3838 (Ⅰ–Ⅴ类).
+    WaterSpec("qinzhouwan", "HY45070002", "钦州湾", "Qinzhou Bay", "sea", "第三类"),
+    WaterSpec("maoweihai", "HY45070001", "茅尾海", "Maowei Sea", "sea", "第二类", "qinzhouwan"),
+    WaterSpec("sanniangwan", "HY45070003", "三娘湾", "Sanniang Bay", "sea", "第二类"),
+    WaterSpec("dafengjiangkou", "HY45070004", "大风江口", "Dafeng River Estuary", "sea", "第二类"),
 )
 
 
@@ -333,6 +338,21 @@ REACHES: tuple[Reach, ...] = (
         "石埇镇",
         {RURAL, TOWN},
         [(22.235, 109.560), (22.205, 109.567), (22.180, 109.575), (22.120, 109.590)],
+    ),
+    # 南流江: from 博白 south-west along eastern 浦北县, past the mouths of 小江 and 武利江.
+    _r(
+        "nanliujiang",
+        PUBEI,
+        "石埇镇",
+        {RURAL, TOWN},
+        [(22.150, 109.640), (22.122, 109.598), (22.090, 109.578), (22.050, 109.562)],
+    ),
+    _r(
+        "nanliujiang",
+        PUBEI,
+        "白石水镇",
+        {RURAL, TOWN, INDUSTRIAL},
+        [(22.050, 109.562), (22.002, 109.549), (21.970, 109.530), (21.940, 109.505)],
     ),
     # 茅尾海: north shore (康熙岭) then east shore (尖山), land on the left.
     _r(

@@ -93,14 +93,14 @@ DEPARTMENTS = (
     ("ocean", "钦州市海洋局", "Qinzhou Ocean Bureau", False),
 )
 DEPT_PHONES = {
-    "eco-env": "0777-0101001",
-    "housing": "0777-0101002",
-    "water": "0777-0101003",
-    "agriculture": "0777-0101004",
-    "industry": "0777-0101005",
-    "transport": "0777-0101006",
-    "urban-mgmt": "0777-0101007",
-    "ocean": "0777-0101008",
+    "eco-env": "0777-2810123",
+    "housing": "0777-2820223",
+    "water": "0777-2830323",
+    "agriculture": "0777-2840423",
+    "industry": "0777-2850523",
+    "transport": "0777-2860623",
+    "urban-mgmt": "0777-2870723",
+    "ocean": "0777-2880823",
 }
 AUTHORITY = "钦州市生态环境局"
 OCEAN_AUTHORITY = "钦州市海洋局"
@@ -298,6 +298,7 @@ class _Builder:
         self._names()
         self._approvals()
         self._plans()
+        self._obey_plans()
         self._signboards()
         self._monitoring()
         self._documents()
@@ -1133,6 +1134,90 @@ class _Builder:
             ended = reached.get(s.remediating) or dates[-1]
             it.outfall.status_since = ended
 
+    def _obey_plans(self) -> None:
+        """What the plans require of a traced or signed-off outfall, made true.
+
+        Traced without a discharging unit: the county government is the responsible entity
+        (政府兜底). Signed off (closed or retained) and in service: the legal basis its type
+        needs (river GY/SH 审批, other river 登记, sea 备案), in force on `today`. Work done
+        before proof: every milestone is done before the sign-off proof was submitted. An
+        outfall approved before the inventory found it was listed, not "discovered".
+        """
+        s = RemediationStatus
+        for it in self.items:
+            plan = it.plan
+            if plan is None:
+                continue
+            reached = {e.status: e.occurred_on for e in plan.events}
+            if s.traced in reached and it.primary is None:
+                it.primary = self._entity(COUNTY_GOVERNMENTS[it.reach.county], industry="公共管理")
+                self.objects.append(
+                    OutfallResponsibility(outfall=it.outfall, entity=it.primary, is_primary=True)
+                )
+            done = plan.status in (s.closed, s.retained)
+            if done and it.outfall.status is OutfallStatus.in_service:
+                self._legal_basis(it, reached)
+            proof = reached.get(s.signoff_submitted) or reached.get(s.retained)
+            if proof is not None:
+                start = reached.get(s.plan_approved) or plan.events[0].occurred_on
+                for milestone in plan.milestones:
+                    when = milestone.done_on or proof
+                    milestone.done_on = max(min(when, proof), min(start, proof))
+            identified = reached.get(s.identified)
+            if identified and any(a.decided_on < identified for a in it.approvals):
+                plan.events[0].note = "已审批（登记、备案）排污口纳入排查清单，开展现场核查"
+                if it.l1 is L1.SH or it.l2 == L2.gy_park_wwtp:
+                    self._no_hidden_pipes(plan)
+
+    def _no_hidden_pipes(self, plan: RemediationPlan) -> None:
+        """An approved plant's plan: upgrading and monitoring, not removing hidden pipes."""
+        phrases = [p for p in plan.measures.rstrip("。").split("；") if "暗管" not in p]
+        phrases = [p.split(". ", 1)[-1] for p in phrases] or ["完善进出水在线监测设施"]
+        plan.measures = "；".join(f"{i}. {p}" for i, p in enumerate(phrases, 1)) + "。"
+        for milestone in plan.milestones:
+            if "暗管" in milestone.title:
+                milestone.title = "完善进出水在线监测"
+
+    def _legal_basis(self, it: _Item, reached: dict) -> None:
+        """Give a signed-off outfall the decision its type needs, valid today."""
+        today = self.today
+        if it.sea:
+            kinds, kind, prefix = {ApprovalKind.filing}, ApprovalKind.filing, "钦海备"
+        elif it.l1 in (L1.GY, L1.SH):
+            kinds, kind, prefix = {ApprovalKind.approval}, ApprovalKind.approval, "钦环审"
+        else:
+            kinds = {ApprovalKind.approval, ApprovalKind.registration}
+            kind, prefix = ApprovalKind.registration, "钦环排登"
+        held = [a for a in it.approvals if a.kind in kinds]
+        if any(a.valid_until is None or a.valid_until >= today for a in held):
+            return
+        if held:  # expired: renewed before it ran out
+            last = max(held, key=lambda a: a.decided_on)
+            decided = min(last.valid_until - timedelta(days=self.rng.randint(10, 90)), today)
+            note = "有效期届满前申请延续，重新审批。"
+        else:
+            start = reached.get(RemediationStatus.plan_approved) or min(reached.values())
+            end = max(reached.values())
+            decided = self._date_between(start, end)
+            if kind is ApprovalKind.registration and decided < date(2025, 1, 1):
+                decided = min(date(2025, 1, 6), today)
+            note = "整治中依法补办手续。"
+        approval = Approval(
+            outfall=it.outfall,
+            kind=kind,
+            decision_no=self._decision_no(prefix, decided.year),
+            authority=OCEAN_AUTHORITY
+            if kind is ApprovalKind.filing and decided.year < 2025
+            else AUTHORITY,
+            decided_on=decided,
+            valid_until=_years_later(decided, 5) if kind is ApprovalKind.approval else None,
+            permitted_daily_volume_m3=it.volume_m3 if kind is ApprovalKind.approval else None,
+            limits=self._limits(it),
+            note=note,
+        )
+        it.approvals.append(approval)
+        self.objects.append(approval)
+
     def _signboards(self) -> None:
         """Most outfalls in service have a signboard; newly found ones less often."""
         rng, today = self.rng, self.today
@@ -1422,7 +1507,7 @@ class _Builder:
             f"排污口名称：{o.name}",
             f"排污口编码：{o.code}",
             f"位置：{o.address}（东经 {o.lon:.5f}°，北纬 {o.lat:.5f}°）",
-            f"受纳水体：{spec.name}（水质目标：{spec.target_class}{'' if it.sea else '类'}）",
+            f"受纳水体：{spec.name}（水质目标：{spec.target_class}）",
         ]
         if approval.kind is ApprovalKind.approval:
             heading = approval.authority

@@ -90,8 +90,15 @@ def base_grid(filters: OutfallFilters) -> list[tuple]:
     return [tuple(r) for r in db.session.execute(_grid_query(BASE_ZOOM, filters, None))]
 
 
-def _remember(key: tuple, entry: tuple) -> None:
+# Bumped by clear_grid_cache: a grid computed from the registry before a change is
+# dropped instead of stored when it finishes after the change was noticed.
+_generation = 0
+
+
+def _remember(key: tuple, entry: tuple, generation: int | None = None) -> None:
     with _grids_lock:
+        if generation is not None and generation != _generation:
+            return
         _grids[key] = entry
         while len(_grids) > _GRID_CACHE_SIZE:
             _grids.popitem(last=False)
@@ -107,11 +114,13 @@ def _refresh_in_background(key: tuple, filters: OutfallFilters) -> None:
         if key in _refreshing:
             return
         app = current_app._get_current_object()
+        generation = _generation
 
         def work():
             try:
                 with app.app_context():
-                    _remember(key, (time.monotonic(), {BASE_ZOOM: base_grid(filters)}))
+                    entry = (time.monotonic(), {BASE_ZOOM: base_grid(filters)})
+                    _remember(key, entry, generation)
             except Exception:  # noqa: BLE001 - a stale grid stays; the next request retries
                 log.exception("computing the map grid %r failed", key)
             finally:
@@ -160,8 +169,9 @@ def _cached_grid(zoom: int, filters: OutfallFilters) -> list[tuple]:
         else:
             entry = None
     if entry is None:
+        generation = _generation
         entry = (now, {BASE_ZOOM: base_grid(filters)})
-        _remember(key, entry)
+        _remember(key, entry, generation)
     levels = entry[1]
     if zoom not in levels:
         shift = BASE_ZOOM - zoom
@@ -176,8 +186,10 @@ def _cached_grid(zoom: int, filters: OutfallFilters) -> list[tuple]:
 
 
 def clear_grid_cache() -> None:
-    """Forget the cached grids (tests; after bulk imports)."""
+    """Forget the cached grids (the registry changed; tests)."""
+    global _generation
     with _grids_lock:
+        _generation += 1
         _grids.clear()
 
 

@@ -26,7 +26,7 @@ from wtforms.validators import (
 
 from ..forms import FilterForm, PostForm
 from ..i18n import localname
-from ..outfalls.labels import CATEGORY_L1
+from ..outfalls.labels import CATEGORY_L1, CATEGORY_L2
 
 
 def _strip(value):
@@ -50,11 +50,19 @@ def outfall_type_choices(any_label) -> list[tuple[str, str]]:
     ]
 
 
+def outfall_subtype_choices(any_label) -> list[tuple[str, str]]:
+    """("", any) then every level-2 type (Atushi divides work by them)."""
+    return [SelectChoice("", any_label)] + [
+        SelectChoice(code, str(label)) for code, label in CATEGORY_L2.items()
+    ]
+
+
 class RuleForm(PostForm):
     """A routing rule; empty category, outfall type or region means any."""
 
     category = SelectField(_l("Complaint category"), choices=[], default="")
     outfall_type = SelectField(_l("Outfall type"), choices=[], default="")
+    outfall_subtype = SelectField(_l("Level-2 type"), choices=[], default="")
     region_code = StringField(
         _l("Region code"), filters=[_strip], validators=[Optional(), REGION_CODE]
     )
@@ -71,6 +79,7 @@ class RuleForm(PostForm):
         """Fill the selects from the database (labels are localised names)."""
         self.category.choices = category_choices(categories, _l("Any category"))
         self.outfall_type.choices = outfall_type_choices(_l("Any outfall type"))
+        self.outfall_subtype.choices = outfall_subtype_choices(_l("Any level-2 type"))
         self.lead_department.choices = [SelectChoice(d.id, localname(d)) for d in departments]
         self.assisting.choices = [SelectChoice(d.id, localname(d)) for d in departments]
 

@@ -120,6 +120,7 @@ def _rule_form_page(rule: RoutingRule | None):
         data = {
             "category": rule.category_code or "",
             "outfall_type": rule.outfall_type or "",
+            "outfall_subtype": rule.outfall_subtype or "",
             "region_code": rule.region_code or "",
             "lead_department": rule.lead_department_id,
             "assisting": [d.id for d in rule.assisting],
@@ -141,6 +142,7 @@ def _rule_input(form: RuleForm) -> RuleInput:
     return RuleInput(
         category=form.category.data or None,
         outfall_type=form.outfall_type.data or None,
+        outfall_subtype=form.outfall_subtype.data or None,
         region_code=form.region_code.data or None,
         lead_department_id=form.lead_department.data,
         assisting=tuple(form.assisting.data or ()),

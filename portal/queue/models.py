@@ -29,6 +29,8 @@ class RoutingRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     category_code: Mapped[Optional[str]] = mapped_column(String(32))
     outfall_type: Mapped[Optional[str]] = mapped_column(String(2))
+    # A level-2 type (outfalls.models.CategoryL2 value), within outfall_type.
+    outfall_subtype: Mapped[Optional[str]] = mapped_column(String(32))
     region_code: Mapped[Optional[str]] = mapped_column(String(12))
     lead_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     note: Mapped[str] = mapped_column(String(200), default="")

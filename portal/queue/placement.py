@@ -20,7 +20,7 @@ from ..geo.models import Region
 from .calendar import load_calendar, recompute_deadlines
 from .models import RoutingRule, case_assisting
 from .notices import notify_department
-from .routing import NoRouteError, Route, Rule, choose_route, precedence
+from .routing import NoRouteError, Route, Rule, choose_route, precedence, route_for_outfall
 
 # Regions climbed from a case's region towards the top; the tree is at most this deep.
 MAX_REGION_DEPTH = 8
@@ -51,6 +51,7 @@ def as_rule(row: RoutingRule) -> Rule:
         lead_department_id=row.lead_department_id,
         category=row.category_code,
         outfall_type=row.outfall_type,
+        outfall_subtype=row.outfall_subtype,
         region_codes=frozenset({row.region_code}) if row.region_code else frozenset(),
         assisting=tuple(d.id for d in row.assisting),
     )
@@ -63,17 +64,23 @@ def routing_rules() -> list[Rule]:
 
 
 def route(complaint: Complaint, now: datetime) -> None:
-    """Place a new case with its lead department, or on the coordinator's triage list."""
+    """Place a new case with its lead department, or on the coordinator's triage list.
+
+    A case about an outfall goes to its supervising department unless a rule naming the
+    case's category claims it (routing.route_for_outfall).
+    """
     outfall = complaint.outfall
     complaint.region_id = outfall.region_id if outfall else None
     complaint.urgent = complaint.category.urgent
     recompute_deadlines(complaint, load_calendar(), now)
     try:
-        found = choose_route(
+        found = route_for_outfall(
             routing_rules(),
             category=complaint.category.code,
             outfall_type=outfall.category_l1.value if outfall else None,
             region_chain=region_chain(complaint.region_id),
+            supervising=outfall.supervising_department_id if outfall else None,
+            outfall_subtype=outfall.category_l2.value if outfall and outfall.category_l2 else None,
         )
     except NoRouteError:
         # Never dropped: what no rule places waits on the coordinator's triage list.
@@ -155,6 +162,7 @@ class RuleInput:
     outfall_type: str | None
     region_code: str | None
     lead_department_id: int
+    outfall_subtype: str | None = None
     assisting: tuple[int, ...] = ()
     note: str = ""
 
@@ -177,9 +185,17 @@ def save_rule(rule: RoutingRule | None, data: RuleInput) -> RoutingRule:
     """
     if data.region_code and _region_id(data.region_code) is None:
         raise UserError(_("Unknown region code."), field="region_code")
+    if data.outfall_subtype:
+        if data.outfall_type is None:
+            data.outfall_type = data.outfall_subtype[:2].upper()
+        elif data.outfall_subtype[:2].upper() != data.outfall_type:
+            raise UserError(
+                _("This level-2 type belongs to another outfall type."), field="outfall_subtype"
+            )
     same = select(RoutingRule.id).where(
         _is(RoutingRule.category_code, data.category),
         _is(RoutingRule.outfall_type, data.outfall_type),
+        _is(RoutingRule.outfall_subtype, data.outfall_subtype),
         _is(RoutingRule.region_code, data.region_code),
     )
     if rule is not None:
@@ -191,6 +207,7 @@ def save_rule(rule: RoutingRule | None, data: RuleInput) -> RoutingRule:
         db.session.add(rule)
     rule.category_code = data.category
     rule.outfall_type = data.outfall_type
+    rule.outfall_subtype = data.outfall_subtype
     rule.region_code = data.region_code
     rule.lead_department_id = data.lead_department_id
     rule.note = data.note

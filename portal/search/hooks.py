@@ -56,7 +56,8 @@ def after_flush(session, _flush_context) -> None:
             pending["regions"].add(obj.id)
 
 
-def _affected(session: Session, pending: dict[str, set[int]]) -> set[int]:
+def affected(session: Session, pending: dict[str, set[int]]) -> set[int]:
+    """The outfalls whose documents show these outfalls, entities, waters and regions."""
     ids = set(pending["outfalls"])
     if pending["entities"]:
         ents = pending["entities"]
@@ -92,7 +93,7 @@ def after_commit(session) -> None:
     # The committed session cannot emit SQL here: read through a session of its own.
     try:
         with Session(bind=db.engine) as reader:
-            ids = _affected(reader, pending)
+            ids = affected(reader, pending)
             lifecycle.upsert(ids, session=reader)
     except Exception:  # noqa: BLE001 - the commit succeeded; the index is only a cache
         log.exception("search index update failed; run `flask portal reindex`")

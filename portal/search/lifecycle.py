@@ -26,6 +26,7 @@ from whoosh.query import And, Term
 from whoosh.scoring import Frequency
 from whoosh.writing import AsyncWriter
 
+from ..outfalls import changes
 from . import documents
 from .schema import make_schema
 
@@ -78,6 +79,8 @@ def _rebuild(session: Session, directory: str, *, procs: int = 1) -> int:
     os.makedirs(tmp)
     count = 0
     try:
+        # Taken before the registry is read: what commits meanwhile is caught up later.
+        mark = changes.head(session)
         ix = whoosh_index.create_in(tmp, make_schema())
         if procs > 1:
             writer = ix.writer(
@@ -94,6 +97,7 @@ def _rebuild(session: Session, directory: str, *, procs: int = 1) -> int:
             raise
         writer.commit()
         ix.close()
+        write_mark(tmp, mark)
         old = f"{directory}.old-{uuid.uuid4().hex[:8]}"
         if os.path.exists(directory):
             os.rename(directory, old)
@@ -104,6 +108,20 @@ def _rebuild(session: Session, directory: str, *, procs: int = 1) -> int:
     drop(directory)
     log.info("search index rebuilt: %d outfalls in %s", count, directory)
     return count
+
+
+MARK_FILE = "portal-changes.json"
+
+
+def write_mark(directory: str, mark: changes.Mark) -> None:
+    """Record in the index directory how far of the change sequence it holds (catchup.py)."""
+    import json
+
+    path = os.path.join(directory, MARK_FILE)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(mark.as_json(), fh)
+    os.replace(tmp, path)
 
 
 def _searcher(ix):
@@ -226,7 +244,7 @@ def _rebuild_in_background(app, directory: str) -> None:
         log.exception("rebuilding the search index at %s failed", directory)
 
 
-def repair(directory: str, reason: str) -> None:
+def repair(directory: str, reason: str, *, background: bool | None = None) -> None:
     """Rebuild the index from the database.
 
     Serving a request, the rebuild runs in a thread (at 100k outfalls it takes minutes,
@@ -235,7 +253,9 @@ def repair(directory: str, reason: str) -> None:
     """
     directory = os.path.abspath(directory)
     log.warning("search index at %s %s; rebuilding from the database", directory, reason)
-    if not has_request_context():
+    if background is None:
+        background = has_request_context()
+    if not background:
         with _session_factory() as session:
             rebuild(session, directory)
         return

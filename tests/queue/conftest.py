@@ -39,9 +39,15 @@ def world(seed):
         )
         city = f.region(code="450700", name="钦州市")
         county = f.region(code="450702", name="钦南区", parent_id=city.id)
-        outfall = f.outfall(region=county, lat=21.95, lon=108.62)
+        # Supervised by the department its type rule names; the orphan names none.
+        outfall = f.outfall(region=county, lat=21.95, lon=108.62, department=industry)
         orphan = f.outfall(
-            region=county, category_l1=CategoryL1.NY, category_l2=None, lat=21.96, lon=108.63
+            region=county,
+            category_l1=CategoryL1.NY,
+            category_l2=None,
+            lat=21.96,
+            lon=108.63,
+            supervising_department=None,
         )
         rule = RoutingRule(outfall_type="GY", lead_department_id=industry.id, assisting=[eco])
         db.session.add(rule)

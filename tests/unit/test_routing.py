@@ -114,3 +114,63 @@ def test_no_rule_raises_instead_of_defaulting():
 def test_route_carries_assisting_departments_without_the_lead_or_repeats():
     rule = Rule(id=9, lead_department_id=HOUSING, assisting=(WATER, HOUSING, ECOLOGY, WATER))
     assert route([rule]) == Route(lead=HOUSING, assisting=(WATER, ECOLOGY), rule_id=9)
+
+
+def test_an_outfall_complaint_goes_to_its_supervisor_over_type_rules():
+    from portal.queue.routing import route_for_outfall
+
+    rules = [Rule(1, lead_department_id=10, outfall_type="NY"), Rule(2, lead_department_id=11)]
+    found = route_for_outfall(
+        rules, category="other", outfall_type="NY", region_chain=["450702"], supervising=7
+    )
+    assert (found.lead, found.assisting, found.rule_id) == (7, (), None)
+
+
+def test_only_a_category_rule_overrides_the_supervisor_who_then_assists():
+    from portal.queue.routing import route_for_outfall
+
+    rules = [
+        Rule(1, lead_department_id=10, category="fish_kill", assisting=(12, 7)),
+        Rule(2, lead_department_id=11, outfall_type="QT"),
+    ]
+    found = route_for_outfall(
+        rules, category="fish_kill", outfall_type="QT", region_chain=[], supervising=7
+    )
+    assert (found.lead, found.assisting, found.rule_id) == (10, (7, 12), 1)
+    same = route_for_outfall(
+        [Rule(3, lead_department_id=7, category="fish_kill", assisting=(12,))],
+        category="fish_kill",
+        outfall_type="QT",
+        region_chain=[],
+        supervising=7,
+    )
+    assert (same.lead, same.assisting) == (7, (12,))
+
+
+def test_an_outfall_without_supervisor_is_placed_by_the_rules():
+    from portal.queue.routing import route_for_outfall
+
+    rules = [Rule(2, lead_department_id=11, outfall_type="QT")]
+    found = route_for_outfall(
+        rules, category="other", outfall_type="QT", region_chain=[], supervising=None
+    )
+    assert found.lead == 11
+
+
+def test_a_level_two_type_rule_is_more_specific_than_its_type():
+    rules = [
+        Rule(1, lead_department_id=HOUSING, outfall_type="QT"),
+        Rule(2, lead_department_id=WATER, outfall_type="QT", outfall_subtype="qt_irrigation"),
+    ]
+    found = choose_route(
+        rules,
+        category="other",
+        outfall_type="QT",
+        region_chain=QINNAN,
+        outfall_subtype="qt_irrigation",
+    )
+    assert found.lead == WATER
+    other = choose_route(
+        rules, category="other", outfall_type="QT", region_chain=QINNAN, outfall_subtype="qt_port"
+    )
+    assert other.lead == HOUSING

@@ -98,5 +98,8 @@ class DefaultConfig:
     # Where to report a vulnerability (a mailto: or https: URI), published as
     # /.well-known/security.txt (RFC 9116); unset, that address answers 404.
     SECURITY_CONTACT: str | None = None
+    # Inventory import (portal/imports): largest upload, most data rows, CRS when unstated.
+    IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
     # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
     PROXY_FIX_HOPS = 0

@@ -1,0 +1,64 @@
+"""`flask portal import-inventory FILE [--dry-run] [--crs …]`: the import from a terminal."""
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..core.errors import UserError
+from ..extensions import db
+from .normalise import CRS_NAMES
+
+
+@click.command("import-inventory")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
+@click.option(
+    "--crs",
+    type=click.Choice(CRS_NAMES),
+    default="wgs84",
+    show_default=True,
+    help="Coordinate system of the sheet when it has no 坐标系 column.",
+)
+@click.option("--create-water-bodies", is_flag=True, help="Create receiving waters not yet known.")
+@click.option("--confirm-boundary", is_flag=True, help="Accept points just outside their region.")
+@with_appcontext
+def import_inventory_command(
+    file: Path, dry_run: bool, crs: str, create_water_bodies: bool, confirm_boundary: bool
+):
+    """Import an outfall inventory (.xlsx, .xls, .ods, .csv): all rows or none."""
+    from .service import run
+
+    with click.progressbar(length=0, label="Rows", show_pos=True) as bar:
+
+        def progress(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        try:
+            report = run(
+                file,
+                file.name,
+                apply=not dry_run,
+                crs=crs,
+                create_waters=create_water_bodies,
+                confirm_boundary=confirm_boundary,
+                progress=progress,
+            )
+        except UserError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+    for outcome in report.outcomes:
+        if outcome.status == "refused":
+            for cell, message in outcome.messages:
+                click.echo(f"{cell}: {message}")
+    counts = {s: report.count(s) for s in ("created", "updated", "unchanged", "refused")}
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing changed.")
+    elif counts["refused"]:
+        db.session.rollback()
+        raise click.ClickException("Rows were refused: nothing changed; fix them and run again.")
+    else:
+        db.session.commit()
+        click.echo("Applied.")

@@ -42,6 +42,14 @@ class DefaultConfig:
     MAP_DEFAULT_CENTER = (21.98, 108.65)
     UPLOAD_DIR: str | None = None  # defaults to instance/uploads
     PAGE_SIZE = 50
+    # Registry edits reach search, the map and cached pages on every node within this bound
+    # (stated on the edit page; the catch-up that keeps it reads the same key).
+    REGISTRY_CATCHUP_SECONDS = 30
+    # An outfall farther than this from every other outfall of its region is asked about
+    # (a boundary case is confirmed, a typo is caught).
+    REGISTRY_REGION_NEAR_M = 15_000
+    # Rows per page of /manage/ (keyset pages by code).
+    MANAGE_PAGE_SIZE = 50
     SEARCH_INDEX_DIR: str | None = None  # defaults to instance/search_index
     SEARCH_PAGE_SIZE = 20
     # Reports per page of the public record (/complaints/), newest first.

@@ -18,6 +18,7 @@ from .outfalls.models import (  # noqa: F401
     Approval,
     ApprovalDocument,
     Entity,
+    FormerCode,
     MonitoringRecord,
     Outfall,
     OutfallResponsibility,

@@ -3,7 +3,10 @@
 
 class UserError(ValueError):
     """A refusal shown to the person who asked: `message` is translated (lazily or not),
-    `field` names the form field it belongs next to (None: the form as a whole)."""
+    `field` names the form field it belongs next to (None: the form as a whole).
+    A `warning` is a refusal the person may override by confirming (e.g. a boundary)."""
+
+    warning = False
 
     def __init__(self, message, field: str | None = None):
         # Kept lazy: translated when shown, in the request's language (or a forced one).

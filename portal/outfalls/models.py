@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 from stdnum.cn import uscc
 
 from .. import files
@@ -129,6 +129,8 @@ class Outfall(db.Model):
         Index("ix_outfalls_category_l1_code", "category_l1", "code"),
         Index("ix_outfalls_water_kind_code", "water_kind", "code"),
         Index("ix_outfalls_status_code", "status", "code"),
+        # /manage/: a department's outfalls in keyset pages by code.
+        Index("ix_outfalls_department_code", "supervising_department_id", "code"),
         Index("ix_outfalls_lat_lon", "lat", "lon"),
         # The map's viewport counts with a type or river/sea filter.
         Index("ix_outfalls_category_l1_lat_lon", "category_l1", "lat", "lon"),
@@ -165,6 +167,8 @@ class Outfall(db.Model):
         str_enum(OutfallStatus, 16), default=OutfallStatus.in_service
     )
     status_since: Mapped[Optional[date]] = mapped_column(Date)
+    # The decision (决定书) number of a ban (取缔); empty otherwise.
+    status_decision_no: Mapped[str] = mapped_column(String(80), default="", server_default="")
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("outfalls.id"), index=True)
     signboard_installed_on: Mapped[Optional[date]] = mapped_column(Date)
     # Key into standards.STANDARDS; None means the default for the outfall's type.
@@ -172,6 +176,12 @@ class Outfall(db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic lock: every UPDATE says WHERE version = <read>, so a concurrent save fails.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When the public record last changed (outfalls.ledger.with_last_changed loads it).
+    last_changed_at: Mapped[Optional[datetime]] = query_expression()
+
+    __mapper_args__ = {"version_id_col": version}
 
     region: Mapped[Region] = relationship()
     water_body: Mapped[WaterBody] = relationship()
@@ -212,6 +222,16 @@ class Outfall(db.Model):
 
     def __repr__(self) -> str:
         return f"<Outfall {self.code}>"
+
+
+class FormerCode(db.Model):
+    """A code an outfall carried before it was corrected: never reused, still resolves."""
+
+    __tablename__ = "outfall_former_codes"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    outfall_id: Mapped[int] = mapped_column(ForeignKey("outfalls.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutfallResponsibility(db.Model):

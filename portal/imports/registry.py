@@ -25,6 +25,12 @@ def changes(outfall: Outfall, data) -> list[dict[str, Any]]:
     return ledger.changes_for(outfall, data)
 
 
+def find_entity(name: str, credit_code: str | None) -> int | None:
+    """The id of the entity this name (and credit code) means, if the registry has it."""
+    found = ledger.find_entity(name, credit_code)
+    return found.id if found is not None else None
+
+
 def entity_id(name: str, credit_code: str | None, *, actor, reason: str) -> int:
     """The entity with this name (and credit code), created through the ledger if new."""
     found = ledger.find_entity(name, credit_code)

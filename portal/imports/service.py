@@ -16,9 +16,23 @@ from ..core.errors import UserError
 from ..extensions import db
 from ..outfalls.models import Outfall
 from . import headers, readers
+from .normalise import Note
 from .rows import Lookups, read_row
 
 CHUNK = 1000
+
+# The ledger's field names → the sheet's columns, to name the cell of a refusal.
+LEDGER_FIELDS = {
+    "category_l1": "type",
+    "category_l2": "subtype",
+    "water_body_id": "water_body",
+    "region_id": "region",
+    "channel_kind": "channel",
+    "signboard_installed_on": "signboard_on",
+    "supervising_department_id": "department",
+    "responsible_entity_ids": "responsible",
+    "management_entity_id": "management",
+}
 
 
 @dataclass
@@ -209,10 +223,21 @@ def _one(
             values["management_entity_id"] = registry.entity_id(
                 row.management, None, actor=actor, reason=reason
             )
-    elif outfall is not None:
-        # A dry run creates nothing: entities it would find keep the outfall's ids.
-        values["responsible_entity_ids"] = [link.entity_id for link in outfall.responsible_links]
-        values["management_entity_id"] = outfall.management_entity_id
+    else:
+        # A dry run creates nothing: the entities it finds count, new ones are noted.
+        ids = []
+        for name, credit in row.entities:
+            found = registry.find_entity(name, credit)
+            if found is None:
+                outcome.notes.append(("responsible", Note("new_entity", "", name)))
+            else:
+                ids.append(found)
+        values["responsible_entity_ids"] = ids
+        if row.management:
+            found = registry.find_entity(row.management, None)
+            values["management_entity_id"] = found
+            if found is None:
+                outcome.notes.append(("management", Note("new_entity", "", row.management)))
     if outfall is not None:
         for key in ("local_code", "standard_code"):
             values.setdefault(key, getattr(outfall, key))
@@ -223,7 +248,9 @@ def _one(
         else registry.problems(data, outfall, confirm_boundary=confirm_boundary)
     )
     if problems:
-        outcome.messages += [(cell(p.field or "code"), str(p.message)) for p in problems]
+        outcome.messages += [
+            (cell(LEDGER_FIELDS.get(p.field, p.field or "code")), str(p.message)) for p in problems
+        ]
         return outcome
     if outfall is None:
         outcome.status = "created"

@@ -20,18 +20,31 @@ from .normalise import CRS_NAMES
     show_default=True,
     help="Coordinate system of the sheet when it has no 坐标系 column.",
 )
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the sheet back with status and message columns (.xlsx).",
+)
 @click.option("--create-water-bodies", is_flag=True, help="Create receiving waters not yet known.")
 @click.option("--confirm-boundary", is_flag=True, help="Accept points just outside their region.")
 @with_appcontext
 def import_inventory_command(
-    file: Path, dry_run: bool, crs: str, create_water_bodies: bool, confirm_boundary: bool
+    file: Path,
+    dry_run: bool,
+    crs: str,
+    report_path: Path | None,
+    create_water_bodies: bool,
+    confirm_boundary: bool,
 ):
     """Import an outfall inventory (.xlsx, .xls, .ods, .csv): all rows or none."""
     from .service import run
 
     with click.progressbar(length=0, label="Rows", show_pos=True) as bar:
 
-        def progress(done: int) -> None:
+        def progress(done: int, total: int | None) -> None:
+            if total:
+                bar.length = total
             bar.update(done - bar.pos)
 
         try:
@@ -51,6 +64,11 @@ def import_inventory_command(
         if outcome.status == "refused":
             for cell, message in outcome.messages:
                 click.echo(f"{cell}: {message}")
+    if report_path is not None:
+        from .report import write_report
+
+        write_report(file, file.name, report, report_path)
+        click.echo(f"Report: {report_path}")
     counts = {s: report.count(s) for s in ("created", "updated", "unchanged", "refused")}
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
     if dry_run:
@@ -62,3 +80,21 @@ def import_inventory_command(
     else:
         db.session.commit()
         click.echo("Applied.")
+
+
+@click.command("export-inventory")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--template", is_flag=True, help="Write the empty template instead.")
+@with_appcontext
+def export_inventory_command(out: Path, template: bool):
+    """Export the registry in the import template (.xlsx or .csv by OUT's suffix)."""
+    from ..outfalls.services import OutfallFilters
+    from .export import csv_chunks, write_xlsx
+
+    if out.suffix.lower() == ".csv" and not template:
+        with open(out, "wb") as fh:
+            for chunk in csv_chunks(OutfallFilters()):
+                fh.write(chunk)
+    else:
+        write_xlsx(None if template else OutfallFilters(), out)
+    click.echo(f"Wrote {out}.")

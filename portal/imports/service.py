@@ -79,7 +79,7 @@ def run(
     crs: str = "wgs84",
     create_waters: bool = False,
     confirm_boundary: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Report:
     """Check every row of the file and, when `apply`, write them all (caller commits).
 
@@ -103,6 +103,8 @@ def run(
             "file",
         )
     lookups = Lookups.load()
+    # Data rows (an estimate until read: csv files are counted as they are read).
+    total = sheet.height - header.data_start if sheet.height else None
     reason = filename
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
@@ -142,7 +144,7 @@ def run(
             )
         batch.clear()
         if progress:
-            progress(len(outcomes))
+            progress(len(outcomes), total)
 
     for number, cells in rows():
         if number > config["IMPORT_MAX_ROWS"] + header.data_start:
@@ -238,14 +240,25 @@ def _one(
             values["management_entity_id"] = found
             if found is None:
                 outcome.notes.append(("management", Note("new_entity", "", row.management)))
+    boundary = confirm_boundary
     if outfall is not None:
         for key in ("local_code", "standard_code"):
             values.setdefault(key, getattr(outfall, key))
+        # A spreadsheet keeps 15 significant digits: within a centimetre is the same point.
+        for key in ("lat", "lon"):
+            old = getattr(outfall, key)
+            if values[key] is not None and old is not None and abs(values[key] - old) < 1e-7:
+                values[key] = old
+        # A point already accepted in its region is not asked about again.
+        boundary = boundary or (
+            (values["lat"], values["lon"], values["region_id"])
+            == (outfall.lat, outfall.lon, outfall.region_id)
+        )
     data = registry.outfall_data(values)
     problems = (
         []
         if row.new_water and not apply
-        else registry.problems(data, outfall, confirm_boundary=confirm_boundary)
+        else registry.problems(data, outfall, confirm_boundary=boundary)
     )
     if problems:
         outcome.messages += [
@@ -263,5 +276,5 @@ def _one(
     outcome.status = "updated" if changes else "unchanged"
     outcome.changes = changes
     if apply and changes:
-        registry.write(outfall, data, actor=actor, reason=reason, confirm_boundary=confirm_boundary)
+        registry.write(outfall, data, actor=actor, reason=reason, confirm_boundary=boundary)
     return outcome

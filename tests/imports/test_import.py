@@ -181,3 +181,17 @@ def test_sheet_without_header_is_refused(place, tmp_path):
     wb.save(tmp_path / "x.xlsx")
     with pytest.raises(UserError):
         run(tmp_path / "x.xlsx", "x.xlsx", apply=False)
+
+
+def test_report_returns_the_sheet_with_status_and_message(place, tmp_path, app):
+    path = _sheet(tmp_path / "a.xlsx", [_row(1), _row(2, region="火星区")])
+    out = tmp_path / "report.xlsx"
+    result = app.test_cli_runner().invoke(
+        args=["portal", "import-inventory", str(path), "--dry-run", "--report", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][0] == "钦南区入河排污口排查台账"
+    assert rows[1][-2:] == ("状态", "说明")
+    assert rows[2][-2] == "新建" and "度分秒" in rows[2][-1]
+    assert rows[3][-2] == "拒绝" and rows[3][-1].startswith("F4")

@@ -14,7 +14,7 @@ STATUS = {
     "created": _l("created"),
     "updated": _l("updated"),
     "unchanged": _l("unchanged"),
-    "refused": _l("refused"),
+    "refused": _l("not imported"),
 }
 NOTE_LABELS = {
     "fullwidth": _l("full-width characters made half-width"),

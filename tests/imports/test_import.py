@@ -73,7 +73,7 @@ def test_dry_run_reports_each_row_and_changes_nothing(place, tmp_path):
     db.session.rollback()
     assert [o.status for o in report.outcomes] == ["created", "refused", "refused"]
     assert report.outcomes[1].messages[0][0].startswith("E")  # the latitude's cell
-    assert "row 3" in report.outcomes[2].messages[0][1]
+    assert "第 3 行" in report.outcomes[2].messages[0][1]
     kinds = {note.kind for _key, note in report.outcomes[0].notes}
     assert {"code", "dms", "date"} <= kinds
     assert _outfalls() == before
@@ -193,5 +193,5 @@ def test_report_returns_the_sheet_with_status_and_message(place, tmp_path, app):
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[0][0] == "钦南区入河排污口排查台账"
     assert rows[1][-2:] == ("状态", "说明")
-    assert rows[2][-2] == "新建" and "度分秒" in rows[2][-1]
-    assert rows[3][-2] == "拒绝" and rows[3][-1].startswith("F4")
+    assert rows[2][-2] == "新建" and "度分秒已转换" in rows[2][-1]
+    assert rows[3][-2] == "未导入" and rows[3][-1].startswith("F4")

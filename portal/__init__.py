@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
     from .outfalls import labels
+    from .imports.manage_views import bp as imports_manage_bp
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels
@@ -72,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(queue_intake_bp)
     app.register_blueprint(departments_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(imports_manage_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from . import search

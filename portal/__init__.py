@@ -53,8 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints import record as complaint_record
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
-    from .outfalls import labels
     from .imports.manage_views import bp as imports_manage_bp
+    from .outfalls import labels
     from .outfalls.views import bp as outfalls_bp
     from .queue import hooks as queue_hooks
     from .queue import labels as queue_labels

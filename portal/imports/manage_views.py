@@ -7,15 +7,17 @@ import io
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
+    stream_with_context,
     url_for,
 )
-from flask import Response, send_file, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired

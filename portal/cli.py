@@ -8,7 +8,11 @@ from .agencies.auth import create_admin_command, demo_accounts_command
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
-from .imports.cli import export_inventory_command, import_inventory_command
+from .imports.cli import (
+    export_inventory_command,
+    import_inventory_command,
+    signboards_command,
+)
 from .notify.cli import deliver_command
 from .search.cli import reindex_command
 
@@ -65,6 +69,7 @@ portal_group.add_command(create_admin_command, "create-admin")
 portal_group.add_command(demo_accounts_command, "demo-accounts")
 portal_group.add_command(import_inventory_command, "import-inventory")
 portal_group.add_command(export_inventory_command, "export-inventory")
+portal_group.add_command(signboards_command, "signboards")
 
 
 @portal_group.command("cleanup-files")

@@ -98,3 +98,38 @@ def export_inventory_command(out: Path, template: bool):
     else:
         write_xlsx(None if template else OutfallFilters(), out)
     click.echo(f"Wrote {out}.")
+
+
+@click.command("signboards")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", help="Region code (and every region below it).")
+@click.option("--water", type=int, help="Water body id (and its tributaries).")
+@click.option("--type", "type_", help="Type code (GY, SH, NY, YH, QT).")
+@click.option("--status", help="Outfall status (in_service, merged, banned, closed).")
+@click.option("--not-installed", is_flag=True, help="Only outfalls without a signboard.")
+@click.option(
+    "--mark-installed",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Instead of printing: record these signboards installed on this date.",
+)
+@with_appcontext
+def signboards_command(out, region, water, type_, status, not_installed, mark_installed):
+    """Print signboards in batch: OUT.pdf (one per page) or OUT.zip (SVGs)."""
+    from ..outfalls.services import OutfallFilters
+    from . import signboards
+
+    filters = OutfallFilters(region=region, water=water, type=type_, status=status)
+    if mark_installed is not None:
+        done = signboards.mark_installed(
+            filters, mark_installed.date(), actor=None, reason=f"{out.name}"
+        )
+        db.session.commit()
+        click.echo(f"Marked {done} signboards installed.")
+        return
+    with open(out, "wb") as fh:
+        if out.suffix.lower() == ".zip":
+            count = signboards.write_svg_zip(filters, not_installed, fh)
+        else:
+            count = signboards.write_pdf(filters, not_installed, fh)
+    click.echo(f"Wrote {count} signboards to {out}.")

@@ -189,3 +189,20 @@ def template():
     export.write_xlsx(None, out)
     out.seek(0)
     return send_file(out, download_name="outfall-inventory-template.xlsx", as_attachment=True)
+
+
+@bp.get("/signboards.<any(pdf, zip):fmt>")
+def signboards_batch(fmt: str):
+    """Signboards of the filtered outfalls (?not_installed=1: only those without one)."""
+    from . import signboards
+
+    form = OutfallFilterForm(request.args)
+    filters = form.filters() if form.validate() else abort(400)
+    not_installed = request.args.get("not_installed") == "1"
+    out = io.BytesIO()
+    if fmt == "pdf":
+        signboards.write_pdf(filters, not_installed, out)
+    else:
+        signboards.write_svg_zip(filters, not_installed, out)
+    out.seek(0)
+    return send_file(out, download_name=f"signboards.{fmt}", as_attachment=True)

@@ -85,3 +85,16 @@ def test_export_and_template_downloads(officer):
         assert len(openpyxl.load_workbook(io.BytesIO(r.data)).worksheets) == 2
     with officer.get("/manage/import/export.xlsx") as r:
         assert r.status_code == 200
+
+
+def test_signboards_batch_download(officer, seed):
+    seed(lambda: f.outfall(code="QJ01450702GY0042"))
+    with officer.get("/manage/import/signboards.pdf?not_installed=1") as r:
+        assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    with officer.get("/manage/import/signboards.zip?type=GY") as r:
+        assert r.status_code == 200 and r.data.startswith(b"PK")
+
+
+def test_list_page_links_staff_to_export_and_import(officer):
+    text = officer.get("/outfalls/?type=GY").get_data(as_text=True)
+    assert "/manage/import/export.xlsx?type=GY" in text and "/manage/import/" in text

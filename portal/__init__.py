@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints import record as complaint_record
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
+    from .imports.manage_views import bp as imports_manage_bp
     from .opendata.feed_views import bp as feeds_bp
     from .opendata.views import bp as opendata_bp
     from .outfalls import labels
@@ -97,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(remediation_bp)
+    app.register_blueprint(imports_manage_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)
     from .remediation import rollup as remediation_rollup

@@ -9,6 +9,11 @@ from .alerts.cli import alerts_group
 from .core.clock import local_today
 from .core.storage import FileStore
 from .extensions import db
+from .imports.cli import (
+    export_inventory_command,
+    import_inventory_command,
+    signboards_command,
+)
 from .notify.cli import deliver_command
 from .search.cli import reindex_command
 
@@ -64,6 +69,9 @@ portal_group.add_command(alerts_group, "alerts")
 portal_group.add_command(reindex_command, "reindex")
 portal_group.add_command(create_admin_command, "create-admin")
 portal_group.add_command(demo_accounts_command, "demo-accounts")
+portal_group.add_command(import_inventory_command, "import-inventory")
+portal_group.add_command(export_inventory_command, "export-inventory")
+portal_group.add_command(signboards_command, "signboards")
 
 
 @portal_group.command("cleanup-files")

@@ -133,5 +133,13 @@ class DefaultConfig:
     ALERTS_SUBSCRIBE_RATE_LIMIT = "5 per hour;20 per day"
     ALERTS_CONFIRMATIONS_PER_DAY = 3
     ALERTS_DIGEST_HOURS = 24
+    # Inventory import (portal/imports): largest upload, most data rows, CRS when unstated.
+    IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
+    # Uploads kept for their jobs (defaults to instance/imports); jobs run in a thread.
+    IMPORT_DIR: str | None = None
+    IMPORT_BACKGROUND = True
+    # A running job silent this long is shown as interrupted (nothing of it was applied).
+    IMPORT_STALE_SECONDS = 900
     # Behind a reverse proxy, trust this many X-Forwarded-For hops for client addresses.
     PROXY_FIX_HOPS = 0

@@ -14,6 +14,7 @@ from .complaints.models import (  # noqa: F401
     Support,
 )
 from .geo.models import Region, WaterBody  # noqa: F401
+from .imports.models import ImportJob  # noqa: F401
 from .notify.models import OutboxMessage  # noqa: F401
 from .outfalls.models import (  # noqa: F401
     Approval,

@@ -545,19 +545,32 @@ def _rgb(color: str) -> tuple[int, int, int]:
 @lru_cache(maxsize=64)
 def signboard_pdf(content: SignboardContent) -> bytes:
     """Render the signboard as a one-page PDF at real size with an embedded CJK font."""
-    # Imported here: fpdf2 takes ~0.4 s to import, which SVG-only callers (and app
-    # start-up) should not pay.
+    # fpdf2 is imported inside the helpers: it takes ~0.4 s, which SVG-only callers (and
+    # app start-up) should not pay.
+    pdf = _new_pdf(f"{_clean(content.title)} {_clean(content.name)}")
+    _draw_page(pdf, content)
+    return bytes(pdf.output())
+
+
+def _new_pdf(title: str):
+    """An empty signboard-size PDF with the CJK font registered (subset on output)."""
     from fpdf import FPDF
-    from fpdf.drawing import PathPaintRule
 
     pdf = FPDF(orientation="P", unit="mm", format=(SIGN_WIDTH, SIGN_HEIGHT))
     pdf.set_margin(0)
     pdf.set_auto_page_break(False)
-    pdf.set_title(f"{_clean(content.title)} {_clean(content.name)}")
+    pdf.set_title(title)
     pdf.set_lang("zh-CN")
     pdf.set_creator("portal.outfalls.signboard")
     # fpdf2 subsets the TrueType font to the glyphs used and embeds it (FontFile2).
     pdf.add_font(PDF_FONT_FAMILY, "", pdf_font_path())
+    return pdf
+
+
+def _draw_page(pdf, content: SignboardContent) -> None:
+    """One signboard as a new page of `pdf`."""
+    from fpdf.drawing import PathPaintRule
+
     pdf.add_page()
 
     for shape in _layout(content):
@@ -605,7 +618,18 @@ def signboard_pdf(content: SignboardContent) -> bytes:
             pdf.set_font(PDF_FONT_FAMILY, size=shape.size * _PT_PER_MM)
             pdf.set_text_color(*_rgb(shape.color))
             pdf.text(shape.x, shape.y, shape.text)
-    return bytes(pdf.output())
+
+
+def signboards_pdf(contents, out, title: str = "") -> int:
+    """Many signboards, one per page at real size, into the binary file `out`; the font is
+    embedded once (subset to every glyph used). Returns the number of pages."""
+    pdf = _new_pdf(title)
+    pages = 0
+    for content in contents:
+        _draw_page(pdf, content)
+        pages += 1
+    out.write(bytes(pdf.output()))
+    return pages
 
 
 def _paint_rule(fill: str | None, stroke: str | None) -> PathPaintRule:

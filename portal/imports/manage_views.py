@@ -1,0 +1,208 @@
+"""/manage/import: upload an inventory, see the dry run, apply it; export and template.
+
+Data officer and coordinator only (deny by default); pages are never cached.
+"""
+
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField
+
+from ..agencies.auth import no_store, roles_guard
+from ..extensions import db
+from ..forms import PostForm
+from ..outfalls.access import REGISTRY_ROLES
+from ..outfalls.forms import OutfallFilterForm
+from . import export, jobs
+from .models import ImportJob
+from .normalise import CRS_NAMES
+from .report import STATUS
+
+bp = Blueprint("imports_manage", __name__, url_prefix="/manage/import")
+bp.before_request(roles_guard(*REGISTRY_ROLES))
+bp.after_request(no_store)
+
+
+class ImportUploadForm(PostForm):
+    file = FileField(_l("Inventory file (.xlsx, .xls, .ods, .csv)"), validators=[FileRequired()])
+    crs = SelectField(_l("Coordinate system when the sheet names none"), choices=list(CRS_NAMES))
+    create_waters = BooleanField(_l("Create receiving waters not yet in the registry"))
+
+
+class ImportApplyForm(PostForm):
+    pass
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.staff_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.route("/", methods=["GET", "POST"])
+def upload():
+    """The upload form; a valid upload starts a dry run and shows its page."""
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        name = form.file.data.filename or "upload"
+        job = ImportJob(
+            staff_id=current_user.id,
+            filename=name[-200:],
+            stored_name=jobs.save_upload(form.file.data, name),
+            crs=form.crs.data,
+            create_waters=form.create_waters.data,
+        )
+        db.session.add(job)
+        db.session.commit()
+        jobs.start(current_app._get_current_object(), job.id)
+        return redirect(url_for(".show_job", job_id=job.id), 303)
+    recent = db.session.scalars(
+        db.select(ImportJob)
+        .where(ImportJob.staff_id == current_user.id)
+        .order_by(ImportJob.id.desc())
+        .limit(10)
+    ).all()
+    return render_template("imports_manage/upload.html", form=form, recent=recent)
+
+
+@bp.get("/jobs/<int:job_id>")
+def show_job(job_id: int):
+    """A job's progress (polled by static/js/import.js) and, once done, its report."""
+    job = _job(job_id)
+    return render_template(
+        "imports_manage/job.html",
+        job=job,
+        form=ImportApplyForm(),
+        interrupted=jobs.interrupted(job),
+        status_labels=STATUS,
+    )
+
+
+@bp.get("/jobs/<int:job_id>/status.json")
+def job_status(job_id: int):
+    job = _job(job_id)
+    return jsonify(
+        state="interrupted" if jobs.interrupted(job) else job.state,
+        processed=job.processed,
+        total=job.total,
+    )
+
+
+@bp.post("/jobs/<int:job_id>/apply")
+def apply_job(job_id: int):
+    """Apply the file of a finished dry run: a new job on the same upload."""
+    dry = _job(job_id)
+    form = ImportApplyForm()
+    if not form.validate_on_submit() or dry.state != "done" or dry.apply:
+        abort(400)
+    job = ImportJob(
+        staff_id=current_user.id,
+        filename=dry.filename,
+        stored_name=dry.stored_name,
+        apply=True,
+        crs=dry.crs,
+        create_waters=dry.create_waters,
+    )
+    db.session.add(job)
+    db.session.commit()
+    jobs.start(current_app._get_current_object(), job.id)
+    return redirect(url_for(".show_job", job_id=job.id), 303)
+
+
+@bp.get("/jobs/<int:job_id>/report.xlsx")
+def job_report(job_id: int):
+    """The uploaded sheet with status and message columns, to fix in Excel."""
+    from openpyxl import Workbook
+
+    from . import readers
+
+    job = _job(job_id)
+    if job.state != "done":
+        abort(404)
+    by_row = {row: (status, text) for row, status, text in job.results}
+    config = current_app.config
+    sheet = readers.open_sheet(
+        jobs.upload_dir() / job.stored_name,
+        job.filename,
+        max_bytes=config["IMPORT_MAX_BYTES"],
+        max_rows=config["IMPORT_MAX_ROWS"],
+    )
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("report")
+    first = min(by_row, default=1)
+    for number, row in enumerate(sheet.rows, 1):
+        row = list(row)
+        if number == first - 1:
+            row += [str(_l("Status")), str(_l("Message"))]
+        elif number in by_row:
+            status, text = by_row[number]
+            row += [str(STATUS[status]), text]
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, download_name=f"report-{job.filename}.xlsx", as_attachment=True)
+
+
+@bp.get("/export.csv")
+def export_csv():
+    """The registry (filtered as the list) in the import template, CSV UTF-8 with BOM."""
+    form = OutfallFilterForm(request.args)
+    filters = form.filters() if form.validate() else abort(400)
+    body = stream_with_context(export.csv_chunks(filters))
+    response = Response(body, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="outfalls.csv"'
+    return response
+
+
+@bp.get("/export.xlsx")
+def export_xlsx():
+    """The same as .xlsx (openpyxl write-only)."""
+    form = OutfallFilterForm(request.args)
+    filters = form.filters() if form.validate() else abort(400)
+    out = io.BytesIO()
+    export.write_xlsx(filters, out)
+    out.seek(0)
+    return send_file(out, download_name="outfalls.xlsx", as_attachment=True)
+
+
+@bp.get("/template.xlsx")
+def template():
+    """The empty import template with its column guide."""
+    out = io.BytesIO()
+    export.write_xlsx(None, out)
+    out.seek(0)
+    return send_file(out, download_name="outfall-inventory-template.xlsx", as_attachment=True)
+
+
+@bp.get("/signboards.<any(pdf, zip):fmt>")
+def signboards_batch(fmt: str):
+    """Signboards of the filtered outfalls (?not_installed=1: only those without one)."""
+    from . import signboards
+
+    form = OutfallFilterForm(request.args)
+    filters = form.filters() if form.validate() else abort(400)
+    not_installed = request.args.get("not_installed") == "1"
+    out = io.BytesIO()
+    if fmt == "pdf":
+        signboards.write_pdf(filters, not_installed, out)
+    else:
+        signboards.write_svg_zip(filters, not_installed, out)
+    out.seek(0)
+    return send_file(out, download_name=f"signboards.{fmt}", as_attachment=True)

@@ -1,0 +1,41 @@
+"""An import job: the state of one upload that any worker can read (progress, outcome)."""
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.clock import utcnow
+from ..dbtypes import UTCDateTime
+from ..extensions import db
+
+
+class ImportJob(db.Model):
+    """One dry run or apply of an uploaded inventory file.
+
+    state: queued → running → done | failed. An apply writes every row in one transaction
+    together with `state = done`; a crash or kill leaves `running` with nothing applied,
+    which `heartbeat_at` older than IMPORT_STALE_SECONDS shows as interrupted.
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_staff_created", "staff_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    apply: Mapped[bool] = mapped_column(default=False)
+    crs: Mapped[str] = mapped_column(String(10), default="wgs84")
+    create_waters: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    processed: Mapped[int] = mapped_column(default=0)
+    total: Mapped[Optional[int]] = mapped_column()
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # One item per data row: [row, status, message] (the page shows them, the report too).
+    results: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -1,0 +1,62 @@
+"""The input sheet returned with a status and a message column on every row, so the
+officer fixes it in Excel and loads it again; and the labels of every normalisation."""
+
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from . import readers
+from .service import Report
+
+STATUS = {
+    "created": _l("created"),
+    "updated": _l("updated"),
+    "unchanged": _l("unchanged"),
+    "refused": _l("not imported"),
+}
+NOTE_LABELS = {
+    "fullwidth": _l("full-width characters made half-width"),
+    "spaces": _l("stray spaces removed"),
+    "code": _l("code normalised"),
+    "number": _l("number read"),
+    "dms": _l("degrees-minutes-seconds converted"),
+    "swapped": _l("latitude and longitude swapped back"),
+    "gcj02": _l("GCJ-02 converted to WGS84"),
+    "bd09": _l("BD-09 converted to WGS84"),
+    "excel_date": _l("Excel date serial read"),
+    "date": _l("date read"),
+    "new_entity": _l("new entity"),
+}
+
+
+def message(outcome) -> str:
+    """Everything the report says about one row, as one cell's text."""
+    parts = [f"{cell}: {text}" for cell, text in outcome.messages]
+    parts += [f"{c['field']}: {c['old']} → {c['new']}" for c in outcome.changes]
+    parts += [f"{NOTE_LABELS[note.kind]}: {note.old} → {note.new}" for _key, note in outcome.notes]
+    return "；".join(parts)
+
+
+def write_report(source: Path, filename: str, report: Report, out: Path) -> None:
+    """The input sheet (first sheet, values) with 状态/说明 columns appended, as .xlsx."""
+    from openpyxl import Workbook
+
+    config = current_app.config
+    sheet = readers.open_sheet(
+        source, filename, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
+    )
+    by_row = {o.row: o for o in report.outcomes}
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(_("Import report"))
+    header_row = report.header.row + 1
+    for number, row in enumerate(sheet.rows, 1):
+        row = list(row)
+        if number == header_row:
+            row += [_("Status"), _("Message")]
+        elif number in by_row:
+            outcome = by_row[number]
+            row += [str(STATUS[outcome.status]), message(outcome)]
+        ws.append(row)
+    book.save(out)

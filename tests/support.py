@@ -20,6 +20,7 @@ def make_config(tmp_path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "IMPORT_DIR": str(tmp_path / "imports"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         # Indexing after each commit is tested in tests/search, which turns it back on;
         # elsewhere it would only repeat jieba's work on every fixture.

@@ -137,8 +137,11 @@ def job_report(job_id: int):
         abort(404)
     by_row = {row: (status, text) for row, status, text in job.results}
     config = current_app.config
+    upload = jobs.upload_dir() / job.stored_name
+    if not upload.is_file():
+        abort(404)  # the upload was cleaned up: the report on the page is all that is left
     sheet = readers.open_sheet(
-        jobs.upload_dir() / job.stored_name,
+        upload,
         job.filename,
         max_bytes=config["IMPORT_MAX_BYTES"],
         max_rows=config["IMPORT_MAX_ROWS"],

@@ -1,11 +1,14 @@
 """The /manage/ pages: forms, refusals, the edit conflict, retiring, and an access walk
 over every /manage/ rule for every role (a future endpoint without a guard fails it)."""
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
 from portal.agencies.models import Role
 from portal.extensions import db
+from portal.imports.jobs import upload_dir
+from portal.imports.models import ImportJob
 from portal.outfalls.models import LedgerEntry, Outfall, OutfallStatus
 from tests import factories as f
 from tests.staff import login, staff_member, totp_code
@@ -34,6 +37,18 @@ def world(seed):
         users["staff"].department_id = mine.id
         users["other"].department_id = other.id
         db.session.flush()
+        job = ImportJob(
+            staff_id=users["coordinator"].id,  # jobs are their owner's; the walk GETs as him
+            filename="台账.xlsx",
+            stored_name="walk.xlsx",
+            state="done",
+            total=0,
+        )
+        db.session.add(job)
+        db.session.flush()
+        book = openpyxl.Workbook()
+        book.active.append(["排污口编码", "排污口名称"])
+        book.save(upload_dir() / "walk.xlsx")
         return {
             "region": region.id,
             "river": river.id,
@@ -42,6 +57,7 @@ def world(seed):
             "foreign": foreign.code,
             "foreign_approval": foreign_approval.id,
             "foreign_sample": foreign_sample.id,
+            "job": job.id,
         }
 
     return seed(make)
@@ -206,7 +222,11 @@ def _rules(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/manage/"):
             continue
-        values = {arg: "1" for arg in rule.arguments}
+        # An `any(...)` argument takes its first choice; every other argument "1".
+        values = {
+            arg: sorted(getattr(rule._converters[arg], "items", None) or ["1"])[0]
+            for arg in rule.arguments
+        }
         yield rule, values
 
 
@@ -227,7 +247,7 @@ def test_access_walk_over_every_manage_rule_and_role(app, world):
         "approval_id": world["foreign_approval"],
         "record_id": world["foreign_sample"],
     }
-    urls = _walk(app, scoped)
+    urls = _walk(app, {**scoped, "job_id": world["job"]})
     assert len(urls) >= 7
     anonymous = app.test_client()
     for _rule, method, url in urls:

@@ -68,6 +68,9 @@ LOCATION_SOURCE = {
 }
 
 
+# How a transfer's event begins: "→ <new department>" on its own line, then the reason.
+TRANSFER_MARK = "→ "
+
 # "10: reason", the message an extension request has always been recorded with.
 _REQUESTED = re.compile(r"^(\d{1,3}): (.*)$", re.DOTALL)
 
@@ -81,6 +84,9 @@ def event_line(event, complaint=None) -> tuple[str, str]:
     message = event.message or ""
     if event.kind == "extension_requested" and (m := _REQUESTED.match(message)):
         return _("Asked for %(days)s more days: %(reason)s", days=m[1], reason=m[2]), ""
+    if event.kind == "transfer" and message.startswith(TRANSFER_MARK) and "\n" in message:
+        department, reason = message[len(TRANSFER_MARK) :].split("\n", 1)
+        return _("Transferred to %(department)s", department=department), reason
     if event.kind == "extension_approved" and complaint is not None and complaint.extension_days:
         return (
             _(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..agencies.models import Department, StaffMember
 from ..complaints.events import append_event
+from ..complaints.labels import TRANSFER_MARK
 from ..complaints.models import ActorKind, Complaint, ComplaintStatus, EventKind
 from ..core.errors import UserError
 from ..extensions import db
@@ -134,13 +135,19 @@ def act(actor: StaffMember, complaint: Complaint, data: ActInput, now: datetime)
         raise UserError(_("Write the public reply to the reporter."))
     target = states.next_status(complaint.status.value, action)
     HANDLERS[action](actor, complaint, data, now)
+    recorded = message
+    if action is A.transfer:
+        # The timeline names the new department (event_line reads this first line).
+        recorded = (
+            f"{TRANSFER_MARK}{db.session.get(Department, complaint.department_id).name}\n{message}"
+        )
     append_event(
         complaint,
         EventKind(action.value),
         now,
         actor_kind=ActorKind.staff,
         actor_id=actor.id,
-        message=message,
+        message=recorded,
         public=action in PUBLIC_ACTIONS,
         to_status=ComplaintStatus(target),
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.agencies.models import Department
 from portal.complaints.models import Complaint, ComplaintEvent, ComplaintStatus
 from portal.core.clock import utcnow
 from portal.extensions import db
@@ -156,7 +157,13 @@ def test_transfer_moves_the_case_and_restarts_the_acceptance_clock(app, world, r
     case = _case(app, case_id)
     assert case.department_id == world.housing and case.status is ComplaintStatus.transferred
     assert staff.get(f"/queue/cases/{case_id}").status_code == 404
-    assert sign_in("hou-staff").get(f"/queue/cases/{case_id}").status_code == 200
+    page = sign_in("hou-staff").get(f"/queue/cases/{case_id}")
+    assert page.status_code == 200
+    with app.app_context():
+        housing = db.session.get(Department, world.housing).name
+    # The timeline names the department the case went to, then the reason.
+    html = page.get_data(as_text=True)
+    assert f"已转交{housing}" in html and "属住建部门管辖" in html
     assert len(_outbox(app, "housing@qinzhou.example.com")) == 1
 
 

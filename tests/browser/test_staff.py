@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_staff_accepts_and_replies_and_the_reporter_sees_the_reply(live_app, browser):
     with live_app.app_context():
         industry = f.department(slug="industry", name="市工业和信息化局")
-        outfall = f.outfall()
+        outfall = f.outfall(department=industry)  # supervised by the bureau it is routed to
         db.session.add(RoutingRule(outfall_type="GY", lead_department_id=industry.id))
         create_staff(
             db.session,
@@ -72,7 +72,7 @@ def test_a_phone_report_entered_by_staff_is_public_without_the_callers_identity(
     with live_app.app_context():
         eco = f.department(slug="eco-env", name="市生态环境局", is_coordinator=True)
         industry = f.department(slug="industry", name="市工业和信息化局")
-        outfall = f.outfall()
+        outfall = f.outfall(department=industry)  # supervised by the bureau it is routed to
         db.session.add(RoutingRule(outfall_type="GY", lead_department_id=industry.id))
         create_staff(db.session, "hotline", "demo-eco-2026", Role.staff, eco.id)
         db.session.commit()
@@ -97,7 +97,7 @@ def test_a_phone_report_entered_by_staff_is_public_without_the_callers_identity(
     staff.wait_for_load_state()
     flash = staff.locator(".flash").inner_text()
     number = re.search(r"TS-\d{4}-\d{6}", flash).group(0)
-    assert "市工业和信息化局" in flash  # routed by the rules, like a web report
+    assert "市工业和信息化局" in flash  # routed to the supervising department, like a web report
 
     public = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = public.new_page()

@@ -69,12 +69,23 @@ html-deps:
 setup-dev: $(VENV)/.dev translations browser-deps html-deps static
 
 test: setup-dev
-	@echo "== the suite on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not browser"
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the suite on SQLite"; \
+	  echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped; .ci/run sets it)"; \
 	  $(BIN)/python -m pytest -q -m "not browser"; \
-	else echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped; .ci/run sets it)"; fi
+	else \
+	  echo "== the suite on SQLite and, side by side (one core each), on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  mkdir -p test-artifacts; tmp=$$(mktemp -d); \
+	  env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not browser" \
+	    --basetemp=$$tmp/sqlite > test-artifacts/sqlite.log 2>&1 & lite=$$!; \
+	  $(BIN)/python -m pytest -q -m "not browser" --basetemp=$$tmp/postgres \
+	    > test-artifacts/postgres.log 2>&1; pg=$$?; \
+	  wait $$lite; sq=$$?; \
+	  echo "== on SQLite (exit $$sq)"; cat test-artifacts/sqlite.log; \
+	  echo "== on PostgreSQL (exit $$pg)"; cat test-artifacts/postgres.log; \
+	  rm -rf "$$tmp"; test $$sq = 0 && test $$pg = 0; \
+	fi
+	@echo "== the browser tests (Chromium)"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m browser
 
 # Debian's wrk load generator for the benchmarks.

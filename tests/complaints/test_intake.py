@@ -15,6 +15,7 @@ from portal.core.clock import utcnow
 from portal.extensions import db
 from portal.notify.models import OutboxMessage
 from tests.images import phone_jpeg, upload
+from tests.support import ON_POSTGRES
 
 VALID = {
     "category": "abnormal_water",
@@ -309,10 +310,11 @@ def test_forms_require_a_csrf_token(app, client):
 
 
 def _redis_url() -> str:
-    """This machine's Redis (python-svc machines run one), in a database of its own."""
+    """This machine's Redis (python-svc machines run one), in a database of its own: one for
+    the SQLite run and one for the PostgreSQL run, which CI runs side by side."""
     import redis
 
-    url = "redis://127.0.0.1:6379/15"
+    url = f"redis://127.0.0.1:6379/{14 if ON_POSTGRES else 15}"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
     except redis.exceptions.ConnectionError:

@@ -5,6 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal import create_app
 from portal.agencies.models import Department
 from portal.extensions import db
 from portal.geo.models import WaterBody, WaterBodyKind
@@ -19,6 +20,7 @@ from portal.outfalls.models import (
     RemediationStatus,
 )
 from tests.demo.test_demo import TODAY, _load
+from tests.support import make_config, prepare_database, release_database
 
 PHONE = re.compile(r"^0\d{2,3}-[1-9]\d{6,7}$")
 RIVER_CLASSES = {"Ⅰ类", "Ⅱ类", "Ⅲ类", "Ⅳ类", "Ⅴ类"}  # GB 3838
@@ -26,10 +28,21 @@ SEA_CLASSES = {"第一类", "第二类", "第三类", "第四类"}  # GB 3097
 SIGNED_OFF = (RemediationStatus.closed, RemediationStatus.retained)
 
 
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, _postgres_schema):
+    """One demo load for the whole module: every test here only reads it."""
+    app = create_app(make_config(tmp_path_factory.mktemp("demo")))
+    prepare_database(app)
+    with app.app_context():
+        _load()
+    yield app
+    release_database(app)
+
+
 @pytest.fixture
-def demo(app_ctx):
-    _load()
-    return db.session.scalars(select(Outfall)).all()
+def demo(demo_app):
+    with demo_app.app_context():
+        yield db.session.scalars(select(Outfall)).all()
 
 
 def _reached(plan: RemediationPlan) -> dict:

@@ -127,6 +127,28 @@ def signoff_steps(plan) -> list[SignoffStep]:
     )
 
 
+# Statuses whose sign-off steps the QR landing shows (one query; none for other plans).
+LANDING_STEPS = frozenset(
+    {
+        RemediationStatus.signoff_submitted,
+        RemediationStatus.dept_confirmed,
+        RemediationStatus.eee_approved,
+        RemediationStatus.closed,
+    }
+)
+
+
+def landing_steps(plan) -> list[SignoffStep]:
+    """The sign-off steps for /o/<code>: dates and labels, and after sign-off the documents,
+    in one query (and none for a plan not in sign-off)."""
+    if plan is None or plan.status not in LANDING_STEPS:
+        return []
+    query = select(SignoffStep).where(SignoffStep.plan_id == plan.id).order_by(SignoffStep.id)
+    if plan.status is RemediationStatus.closed:
+        query = query.options(joinedload(SignoffStep.documents))
+    return list(db.session.scalars(query).unique())
+
+
 SIGNOFF_LABELS = {
     "submit": _l("Proof submitted"),
     "confirm": _l("Confirmed by the supervising department"),
@@ -139,4 +161,5 @@ SIGNOFF_LABELS = {
 def init_app(app) -> None:
     """Templates of the outfall page may show a plan's sign-off steps."""
     app.jinja_env.globals["signoff_steps"] = signoff_steps
+    app.jinja_env.globals["landing_steps"] = landing_steps
     app.jinja_env.globals["signoff_labels"] = SIGNOFF_LABELS

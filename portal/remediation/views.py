@@ -58,24 +58,29 @@ def overdue():
     )
 
 
-@bp.get("/progress/report.xlsx")
+REPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@bp.get("/progress/report.<any(xlsx, pdf):fmt>")
 @public
-def report():
-    """The half-year progress report for any date (?on=YYYY-MM-DD, default today), as XLSX."""
+def report(fmt: str):
+    """The half-year progress report for any date (?on=YYYY-MM-DD, default today), as XLSX
+    or PDF (the same figures)."""
     from datetime import date
 
-    from .report import report_xlsx
+    from .report import report_pdf, report_xlsx
 
     raw = request.args.get("on", "")
     try:
         on = date.fromisoformat(raw) if raw else local_today()
     except ValueError:
         abort(400)
-    body = report_xlsx(on)
-    response = current_app.response_class(
-        body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="progress-{on}.xlsx"'
+    body = report_pdf(on) if fmt == "pdf" else report_xlsx(on)
+    response = current_app.response_class(body, mimetype=REPORT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="progress-{on}.{fmt}"'
     return response
 
 

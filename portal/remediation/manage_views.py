@@ -11,7 +11,16 @@ service, commit; a refusal is shown next to its field with everything typed kept
 
 from dataclasses import replace
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -118,14 +127,14 @@ def _offered(plan) -> list[Action]:
 
 
 def _step_forms(plan, given=None) -> dict[str, StepForm]:
+    """A form for each step offered; a refused one stays shown with its refusal."""
     forms = {}
     for action in _offered(plan):
-        if given is not None and given[0] == action.value:
-            forms[action.value] = given[1]
-        else:
-            form = StepForm(prefix=action.value, formdata=None)
-            form.occurred_on.data = local_today()
-            forms[action.value] = form
+        form = StepForm(prefix=action.value, formdata=None)
+        form.occurred_on.data = local_today()
+        forms[action.value] = form
+    if given is not None:
+        forms[given[0]] = given[1]
     return forms
 
 
@@ -213,7 +222,9 @@ def milestone_done(code: str, milestone_id: int):
     )
     if not ok:
         outfall = _outfall_or_404(code)
-        if milestone.done_on is not None:  # done meanwhile: nothing to show a form for
+        if milestone.done_on is not None:  # done meanwhile: no form to show the refusal in
+            for message in (e for errors in form.errors.values() for e in errors):
+                flash(str(message), "error")
             return _page(outfall, status=400)
         return _page(outfall, milestone=(milestone_id, form), status=400)
     return done(_("Milestone %(title)s is done.", title=milestone.title), _plan_url(outfall))
@@ -244,10 +255,7 @@ def step(code: str, action: str):
         )
 
     if not run_form(form, take, "occurred_on"):
-        outfall = _outfall_or_404(code)
-        if Action(action) in _offered(outfall.remediation_plan):
-            return _page(outfall, step=(action, form), status=400)
-        return _page(outfall, status=400)
+        return _page(_outfall_or_404(code), step=(action, form), status=400)
     return done(
         _("%(step)s: saved.", step=services.STEP_TITLES[Action(action)]), _plan_url(outfall)
     )

@@ -261,6 +261,7 @@ def test_three_roles_sign_an_outfall_off_through_the_forms(app, world):
         staff, code, "confirm", document_number="X", document_date="2026-01-01", files=upload()
     )
     assert r.status_code == 400
+    assert "Someone else must take this step" in r.get_data(as_text=True)
     r = _step(head, code, "confirm", document_number="", files=upload())
     assert r.status_code == 400 and "confirmation document" in r.get_data(as_text=True)
     r = _step(head, code, "dept_return")
@@ -344,3 +345,19 @@ def test_the_coordinator_keeps_the_targets_and_progress_shows_them(app, world):
     with app.app_context():
         assert db.session.get(RemediationTarget, target.id).percent == 95
         assert verify_ledger() is None
+
+
+def test_a_milestone_done_twice_is_refused_with_the_reason(app, world):
+    staff = _client(app, "dept-staff")
+    code = world["own"]
+    staff.post(f"/manage/outfalls/{code}/plan", data=_plan_form())
+    _done_all(app, staff, code)
+    m = _plan(app, code).milestones[0]
+    r = staff.post(
+        f"/manage/outfalls/{code}/plan/milestones/{m.id}/done",
+        data={f"m{m.id}-done_on": local_today().isoformat(), f"m{m.id}-files": upload()},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert r.status_code == 400
+    assert "This milestone is already done." in r.get_data(as_text=True)

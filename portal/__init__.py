@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .queue.intake_views import bp as queue_intake_bp
     from .queue.scorecard import bp as departments_bp
     from .queue.views import bp as queue_bp
+    from .remediation.manage_views import bp as remediation_manage_bp
     from .remediation.views import bp as remediation_bp
 
     app.register_blueprint(i18n.bp)
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(remediation_bp)
+    app.register_blueprint(remediation_manage_bp)
     app.register_blueprint(imports_manage_bp)
     agencies_auth.init_app(app)
     queue_hooks.init_app(app)

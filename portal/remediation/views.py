@@ -58,24 +58,29 @@ def overdue():
     )
 
 
-@bp.get("/progress/report.xlsx")
+REPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+@bp.get("/progress/report.<any(xlsx, pdf):fmt>")
 @public
-def report():
-    """The half-year progress report for any date (?on=YYYY-MM-DD, default today), as XLSX."""
+def report(fmt: str):
+    """The half-year progress report for any date (?on=YYYY-MM-DD, default today), as XLSX
+    or PDF (the same figures)."""
     from datetime import date
 
-    from .report import report_xlsx
+    from .report import report_pdf, report_xlsx
 
     raw = request.args.get("on", "")
     try:
         on = date.fromisoformat(raw) if raw else local_today()
     except ValueError:
         abort(400)
-    body = report_xlsx(on)
-    response = current_app.response_class(
-        body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="progress-{on}.xlsx"'
+    body = report_pdf(on) if fmt == "pdf" else report_xlsx(on)
+    response = current_app.response_class(body, mimetype=REPORT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="progress-{on}.{fmt}"'
     return response
 
 
@@ -127,6 +132,28 @@ def signoff_steps(plan) -> list[SignoffStep]:
     )
 
 
+# Statuses whose sign-off steps the QR landing shows (one query; none for other plans).
+LANDING_STEPS = frozenset(
+    {
+        RemediationStatus.signoff_submitted,
+        RemediationStatus.dept_confirmed,
+        RemediationStatus.eee_approved,
+        RemediationStatus.closed,
+    }
+)
+
+
+def landing_steps(plan) -> list[SignoffStep]:
+    """The sign-off steps for /o/<code>: dates and labels, and after sign-off the documents,
+    in one query (and none for a plan not in sign-off)."""
+    if plan is None or plan.status not in LANDING_STEPS:
+        return []
+    query = select(SignoffStep).where(SignoffStep.plan_id == plan.id).order_by(SignoffStep.id)
+    if plan.status is RemediationStatus.closed:
+        query = query.options(joinedload(SignoffStep.documents))
+    return list(db.session.scalars(query).unique())
+
+
 SIGNOFF_LABELS = {
     "submit": _l("Proof submitted"),
     "confirm": _l("Confirmed by the supervising department"),
@@ -139,4 +166,5 @@ SIGNOFF_LABELS = {
 def init_app(app) -> None:
     """Templates of the outfall page may show a plan's sign-off steps."""
     app.jinja_env.globals["signoff_steps"] = signoff_steps
+    app.jinja_env.globals["landing_steps"] = landing_steps
     app.jinja_env.globals["signoff_labels"] = SIGNOFF_LABELS

@@ -1,19 +1,25 @@
 """The /manage/ pages: forms, refusals, the edit conflict, retiring, and an access walk
 over every /manage/ rule for every role (a future endpoint without a guard fails it)."""
 
+from datetime import date
+
 import openpyxl
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from portal.agencies.models import Role
+from portal.core.storage import FileStore
 from portal.extensions import db
 from portal.imports.jobs import upload_dir
 from portal.imports.models import ImportJob
 from portal.outfalls.models import LedgerEntry, Outfall, OutfallStatus
+from portal.remediation.models import DocumentKind, RemediationDocument, RemediationTarget
 from tests import factories as f
 from tests.staff import login, staff_member, totp_code
 
 EN = {"Accept-Language": "en"}
+WALK_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -27,6 +33,21 @@ def world(seed):
         foreign = f.outfall(region=region, water_body=river, department=other)
         foreign_approval = f.approval(foreign)
         foreign_sample = f.monitoring(foreign)
+        foreign_plan = f.plan(foreign)
+        foreign_doc = RemediationDocument(
+            plan_id=foreign_plan.id,
+            kind=DocumentKind.pdf,
+            title="证明材料",
+            filename="proof.pdf",
+            content_type="application/pdf",
+            size=len(WALK_PDF),
+            sha256=FileStore(current_app.config["UPLOAD_DIR"]).put(WALK_PDF),
+        )
+        db.session.add(foreign_doc)
+        target = RemediationTarget(
+            due_on=date(2025, 12, 31), percent=100, source="钦政办〔2022〕28号"
+        )
+        db.session.add(target)
         users = {
             "staff": staff_member(Role.staff, username="mine-staff"),
             "other": staff_member(Role.staff, username="other-staff"),
@@ -58,6 +79,9 @@ def world(seed):
             "foreign_approval": foreign_approval.id,
             "foreign_sample": foreign_sample.id,
             "job": job.id,
+            "foreign_milestone": foreign_plan.milestones[0].id,
+            "foreign_doc": foreign_doc.id,
+            "target": target.id,
         }
 
     return seed(make)
@@ -246,8 +270,10 @@ def test_access_walk_over_every_manage_rule_and_role(app, world):
         "code": world["foreign"],
         "approval_id": world["foreign_approval"],
         "record_id": world["foreign_sample"],
+        "milestone_id": world["foreign_milestone"],
+        "doc_id": world["foreign_doc"],
     }
-    urls = _walk(app, {**scoped, "job_id": world["job"]})
+    urls = _walk(app, {**scoped, "job_id": world["job"], "target_id": world["target"]})
     assert len(urls) >= 7
     anonymous = app.test_client()
     for _rule, method, url in urls:
@@ -266,8 +292,9 @@ def test_access_walk_over_every_manage_rule_and_role(app, world):
     coordinator = _client(app, "coord")
     for rule, method, url in urls:
         if method == "GET":
-            assert coordinator.get(url).status_code == 200, rule.endpoint
-            assert coordinator.get(url).headers["Cache-Control"] == "no-store"
+            with coordinator.get(url) as r:  # closed: a document is a streamed file
+                assert r.status_code == 200, rule.endpoint
+                assert r.headers["Cache-Control"] == "no-store"
 
 
 def test_entities_and_waters_are_kept_by_the_registry_roles_only(app, world):

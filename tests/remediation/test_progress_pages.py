@@ -155,3 +155,30 @@ def test_half_year_report_xlsx_has_the_same_figures(client, seed):
     # At 2024-06-30: 4 identified (the fifth is identified today), 2 signed off, 1 retained.
     assert rows[-1][2:5] == (4, 2, 1)
     assert client.get("/progress/report.xlsx?on=junk").status_code == 400
+
+
+def test_half_year_report_pdf_carries_the_same_figures_as_the_xlsx(app, client, seed):
+    import io
+
+    import pypdfium2
+    from openpyxl import load_workbook
+
+    from portal.remediation.report import share_text
+
+    seed(_world)
+    response = client.get("/progress/report.pdf?on=2024-06-30", headers={"Accept-Language": "en"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    document = pypdfium2.PdfDocument(response.data)
+    text = "\n".join(page.get_textpage().get_text_range() for page in document)
+    document.close()
+    assert "Remediation progress 2024-06-30" in text
+    xlsx = client.get("/progress/report.xlsx?on=2024-06-30", headers={"Accept-Language": "en"})
+    rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(min_row=3, values_only=True))
+    assert rows[-1][2:5] == (4, 2, 1)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for code, name, identified, signed, retained, share in rows:
+        expected = " ".join(
+            str(v) for v in (code, name, identified, signed, retained, share_text(share)) if v
+        )
+        assert any(expected in line for line in lines), (expected, lines)
+    assert client.get("/progress/report.pdf?on=junk").status_code == 400

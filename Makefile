@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test setup setup-dev translations update-messages lint clean browser-deps html-deps \
-        bench bench-quick bench-deps bench-browser static
+        bench bench-quick bench-deps bench-browser bench-signboards static
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -101,7 +101,8 @@ benchmarks/node_modules/.installed: benchmarks/package.json benchmarks/package-l
 	touch $@
 
 # DESIGN §4 figures into BENCHMARKS.md; builds benchmarks/data/ once (100k outfalls, 1M complaints),
-# then the browser benchmark (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
+# prints signboards in batch from it (benchmarks/signboard_bench.py), then the browser benchmark
+# (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
 bench: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python benchmarks/opendata_bench.py sqlite:///benchmarks/data/bench.sqlite
@@ -110,6 +111,10 @@ bench: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules
 bench-quick: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run --quick
 	$(BIN)/python benchmarks/opendata_bench.py --outfalls 10000
+
+# Signboards in batch alone (its own 1,000 synthetic outfalls); updates its BENCHMARKS.md section.
+bench-signboards: $(VENV)/.dev
+	$(BIN)/python -m benchmarks.signboard_bench --write BENCHMARKS.md
 
 # The browser benchmark alone (its own small demo database; prints its table).
 bench-browser: $(VENV)/.dev translations browser-deps benchmarks/node_modules/.installed

@@ -150,6 +150,10 @@ def write_report(path: Path, result: dict) -> None:
         "budgets, and both sides pay the same cost.",
         "- Tests never assert on time; these figures come only from this command.",
     ]
+    if result.get("signboards"):
+        from .signboard_bench import markdown as signboards_markdown
+
+        lines += ["", *signboards_markdown(result["signboards"])]
     if result.get("browser"):
         from .browser_bench import markdown
 

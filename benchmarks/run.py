@@ -375,6 +375,10 @@ def run(args: argparse.Namespace) -> dict:
             key = row.key if row.key in BUDGETS else row.key.rstrip("0123456789")
             budget = BUDGETS[key.removesuffix("_filtered")]
             row.verdict = budget.check(row, bare_rps)
+    from . import signboard_bench
+
+    print("Signboards in batch (PDF and SVG ZIP, 100 and 1,000)", flush=True)
+    signboards = signboard_bench.run(f"sqlite:///{data.path}")
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
@@ -392,6 +396,7 @@ def run(args: argparse.Namespace) -> dict:
         "photo_bytes": [len(p) for p in photos],
         "rows": [asdict(r) for r in rows],
         "skipped": skipped,
+        "signboards": signboards,
         "run_seconds": round(time.monotonic() - started),
     }
 

@@ -4,6 +4,7 @@ Data officer and coordinator only (deny by default); pages are never cached.
 """
 
 import io
+import tempfile
 
 from flask import (
     Blueprint,
@@ -202,10 +203,16 @@ def signboards_batch(fmt: str):
     form = OutfallFilterForm(request.args)
     filters = form.filters() if form.validate() else abort(400)
     not_installed = request.args.get("not_installed") == "1"
-    out = io.BytesIO()
-    if fmt == "pdf":
-        signboards.write_pdf(filters, not_installed, out)
-    else:
-        signboards.write_svg_zip(filters, not_installed, out)
+    # A temporary file, not memory: 1,000 signboards stream to disk page by page, then
+    # out to the client (send_file closes it, which deletes it).
+    out = tempfile.TemporaryFile()
+    try:
+        if fmt == "pdf":
+            signboards.write_pdf(filters, not_installed, out)
+        else:
+            signboards.write_svg_zip(filters, not_installed, out)
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
     return send_file(out, download_name=f"signboards.{fmt}", as_attachment=True)

@@ -2,7 +2,7 @@
 one multi-page PDF or a ZIP of SVGs, and marking their signboards installed afterwards."""
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from flask import current_app
@@ -59,15 +59,21 @@ def contents(filters: OutfallFilters, not_installed: bool) -> Iterator[signboard
 
 
 def write_pdf(filters: OutfallFilters, not_installed: bool, out) -> int:
-    """One PDF, one signboard per page at real size (480 × 300 mm); returns the pages."""
+    """One PDF, one signboard per page at real size (480 × 300 mm), each page written to
+    `out` as it is drawn; returns the pages."""
     return signboard.signboards_pdf(contents(filters, not_installed), out, "标识牌")
 
 
 def write_svg_zip(filters: OutfallFilters, not_installed: bool, out) -> int:
     """A ZIP holding one SVG per signboard, written as it goes; returns the count."""
+    return write_svg_zip_of(contents(filters, not_installed), out)
+
+
+def write_svg_zip_of(signboards: Iterable[signboard.SignboardContent], out) -> int:
+    """A ZIP of these signboards' SVGs, each compressed into `out` as it comes."""
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for content in contents(filters, not_installed):
+        for content in signboards:
             archive.writestr(f"signboard-{content.code}.svg", signboard.signboard_svg(content))
             count += 1
     return count

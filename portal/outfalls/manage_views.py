@@ -146,6 +146,12 @@ def _form_page(form, outfall, meanwhile=None, status=200):
         meanwhile=meanwhile,
         departments=departments,
         catchup=current_app.config["REGISTRY_CATCHUP_SECONDS"],
+        # Public pages and map data say this max-age to browsers and CDNs (caching.py,
+        # api/views.py): a copy already fetched is not asked again before it runs out.
+        http_cache=max(
+            current_app.config["PUBLIC_CACHE_SECONDS"],
+            current_app.config.get("MAP_API_CACHE_SECONDS", 60),
+        ),
     ), status
 
 

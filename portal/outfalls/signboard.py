@@ -8,19 +8,18 @@ and rendered twice, so the SVG and the PDF show the same sign.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 from portal.outfalls.qr import qr_matrix
-
-if TYPE_CHECKING:
-    from fpdf.drawing import PathPaintRule
 
 # Sheet size of a flat-mounted notice sign (GB 15562.1), in mm.
 SIGN_WIDTH = 480.0
@@ -37,7 +36,6 @@ SVG_FONT_FAMILY = (
     '"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",'
     '"Microsoft YaHei","PingFang SC",sans-serif'
 )
-PDF_FONT_FAMILY = "NotoSansSC"
 PDF_FONT_FILE = "NotoSansSC-Bold.ttf"
 CODE_LABEL = "编码"
 
@@ -128,17 +126,9 @@ _Measure = Callable[[str, float], float]
 @lru_cache(maxsize=1)
 def _advances() -> tuple[dict[int, float], float]:
     """Return per-codepoint advance widths (in em) of the PDF font and its default."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(pdf_font_path(), lazy=True) as font:
-        # The font has no glyph names (post format 3); fontTools would derive ~30k
-        # names from the cmap, which is slow. Placeholder names give the same widths.
-        count = font["maxp"].numGlyphs
-        font.setGlyphOrder([".notdef"] + [f"g{i}" for i in range(1, count)])
-        upm = font["head"].unitsPerEm
-        metrics = font["hmtx"].metrics
-        widths = {cp: metrics[g][0] / upm for cp, g in font.getBestCmap().items()}
-        return widths, metrics[".notdef"][0] / upm
+    font = _font_data()
+    upm, advances = font.units_per_em, font.advances
+    return {cp: advances[g] / upm for cp, g in font.gids.items()}, advances[0] / upm
 
 
 def _measure(text: str, size: float) -> float:
@@ -540,102 +530,329 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-# Loading the 30 000-glyph font costs ~0.4 s per PDF; identical signboards are common
-# (reprints, batch printing), so finished PDFs are kept by content.
+# --- PDF ---------------------------------------------------------------------------
+#
+# A small PDF writer of its own rather than fpdf2: fpdf2 keeps every page in memory until
+# the end and costs ~35 ms a page, while a batch of 1,000 signboards must stream. Each
+# page's content stream is written as soon as it is drawn; the text refers to the font's
+# own glyph ids (CIDs), so the font can be subset once, at the end, to the union of the
+# glyphs every page used (a CIDToGIDMap maps the ids into the subset).
+
+_FONT_NAME = "NotoSansSC-Bold"
+# Kappa: control-point distance of a cubic Bézier approximating a quarter circle.
+_KAPPA = 0.5522847498
+# Fixed object numbers; pages and their content streams follow from _FIRST_PAGE.
+_CATALOG, _PAGES, _INFO, _TYPE0, _CIDFONT, _DESCRIPTOR, _FONTFILE = 1, 2, 3, 4, 5, 6, 7
+_TOUNICODE, _CIDTOGID, _RESOURCES, _FIRST_PAGE = 8, 9, 10, 11
+
+
+@dataclass(frozen=True)
+class _FontData:
+    """What the writer needs from the font: glyph ids, advances, descriptor metrics."""
+
+    gids: dict[int, int]  # code point -> glyph id
+    advances: tuple[int, ...]  # glyph id -> advance in font units
+    units_per_em: int
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+
+
+def _placeholder_order(font) -> None:
+    """Give glyphs the names g1, g2, … so a name tells its id. The font has none (post
+    format 3); fontTools would derive ~30k names from the cmap, which is slow."""
+    count = font["maxp"].numGlyphs
+    font.setGlyphOrder([".notdef"] + [f"g{i}" for i in range(1, count)])
+
+
+@lru_cache(maxsize=1)
+def _font_data() -> _FontData:
+    """Read the font's cmap, advances and metrics once per process."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(pdf_font_path(), lazy=True) as font:
+        _placeholder_order(font)
+        head, os2 = font["head"], font["OS/2"]
+        metrics = font["hmtx"].metrics
+        order = font.getGlyphOrder()
+        return _FontData(
+            gids={cp: int(name[1:]) for cp, name in font.getBestCmap().items()},
+            advances=tuple(metrics[name][0] for name in order),
+            units_per_em=head.unitsPerEm,
+            bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
+            ascent=os2.sTypoAscender,
+            descent=os2.sTypoDescender,
+            cap_height=getattr(os2, "sCapHeight", os2.sTypoAscender),
+        )
+
+
+def _subset_font(gids: set[int]) -> tuple[bytes, dict[int, int]]:
+    """The font cut down to `gids` (TrueType bytes) and each kept id's id in the subset."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.glyph_names = False
+    options.layout_features = []  # no shaping: text is set glyph by glyph from the cmap
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["BASE", "GDEF", "GPOS", "GSUB", "STAT", "vhea", "vmtx", "DSIG"]
+    with TTFont(pdf_font_path(), lazy=True) as font:
+        _placeholder_order(font)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=sorted(gids | {0}))
+        subsetter.subset(font)
+        # Kept glyphs keep their placeholder names g<original id> (.notdef stays 0).
+        new = {
+            (0 if name == ".notdef" else int(name[1:])): i
+            for i, name in enumerate(font.getGlyphOrder())
+        }
+        buffer = io.BytesIO()
+        font.save(buffer)
+    return buffer.getvalue(), new
+
+
+def _pdf_string(text: str) -> str:
+    """A text string for the document information (UTF-16BE with BOM, as hex)."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _color_op(color: str, op: str) -> str:
+    """A DeviceRGB colour operator (rg: fill, RG: stroke)."""
+    r, g, b = _rgb(color)
+    return f"{_n(r / 255)} {_n(g / 255)} {_n(b / 255)} {op}"
+
+
+def _rect_ops(shape: _Rect) -> str:
+    """Path construction operators for a (rounded) rectangle, in mm with y down."""
+    x, y, w, h, r = shape.x, shape.y, shape.w, shape.h, min(shape.radius, shape.w / 2, shape.h / 2)
+    if r <= 0:
+        return f"{_n(x)} {_n(y)} {_n(w)} {_n(h)} re"
+    k = _KAPPA * r
+    x1, y1 = x + w, y + h
+    pts = [
+        ("m", x + r, y),
+        ("l", x1 - r, y),
+        ("c", x1 - r + k, y, x1, y + r - k, x1, y + r),
+        ("l", x1, y1 - r),
+        ("c", x1, y1 - r + k, x1 - r + k, y1, x1 - r, y1),
+        ("l", x + r, y1),
+        ("c", x + r - k, y1, x, y1 - r + k, x, y1 - r),
+        ("l", x, y + r),
+        ("c", x, y + r - k, x + r - k, y, x + r, y),
+    ]
+    return " ".join(" ".join(_n(v) for v in p[1:]) + " " + p[0] for p in pts) + " h"
+
+
+def _paint_op(fill: str | None, stroke: str | None) -> str:
+    """The painting operator for a fill and/or stroke."""
+    if fill and stroke:
+        return "B"
+    return "f" if fill else "S"
+
+
+def _style_ops(fill: str | None, stroke: str | None, width: float) -> list[str]:
+    """Colour and line-width operators for a shape."""
+    ops = []
+    if fill:
+        ops.append(_color_op(fill, "rg"))
+    if stroke:
+        ops += [_color_op(stroke, "RG"), f"{_n(width)} w"]
+    return ops
+
+
+class _PdfWriter:
+    """Writes a signboard PDF to a binary file page by page; `close()` adds the font."""
+
+    def __init__(self, out, title: str) -> None:
+        self._out = out
+        self._written = 0
+        self._offsets: dict[int, int] = {}
+        self._pages: list[int] = []
+        self._used: dict[int, int] = {}  # glyph id -> the code point it was set for
+        self._font = _font_data()
+        self._title = title
+        self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._written += len(data)
+
+    def _object(self, number: int, body: str | bytes, stream: bytes | None = None) -> None:
+        """Write object `number` (a dictionary or other body, optionally with a stream)."""
+        self._offsets[number] = self._written
+        if isinstance(body, str):
+            body = body.encode("latin-1")
+        if stream is None:
+            self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+        else:
+            self._write(b"%d 0 obj\n%s\nstream\n" % (number, body))
+            self._write(stream)
+            self._write(b"\nendstream\nendobj\n")
+
+    def _flate(self, number: int, data: bytes, extra: str = "") -> None:
+        """Write a compressed stream object."""
+        packed = zlib.compress(data, 6)
+        self._object(number, f"<< /Length {len(packed)} /Filter /FlateDecode{extra} >>", packed)
+
+    def _glyphs(self, text: str) -> str:
+        """The text as two-byte glyph ids (hex), recording each glyph used."""
+        gids, used = self._font.gids, self._used
+        out = []
+        for ch in text:
+            cp = ord(ch)
+            gid = gids.get(cp, 0)
+            if gid and gid not in used:
+                used[gid] = cp
+            out.append(f"{gid:04X}")
+        return "".join(out)
+
+    def page(self, content: SignboardContent) -> None:
+        """Draw one signboard as the next page and write it out."""
+        # User space in mm with the origin at the top left and y down, as the layout.
+        ops = [f"{_n(_PT_PER_MM)} 0 0 {_n(-_PT_PER_MM)} 0 {_n(SIGN_HEIGHT * _PT_PER_MM)} cm"]
+        ops.append("1 J 1 j")  # round caps and joins, as the SVG strokes
+        for shape in _layout(content):
+            if isinstance(shape, _Rect):
+                ops += _style_ops(shape.fill, shape.stroke, shape.stroke_width)
+                ops.append(_rect_ops(shape) + " " + _paint_op(shape.fill, shape.stroke))
+            elif isinstance(shape, _Path):
+                ops += _style_ops(shape.fill, shape.stroke, shape.stroke_width)
+                parts = []
+                for command in shape.commands:
+                    op = {"M": "m", "L": "l", "C": "c", "Z": "h"}[command[0]]
+                    parts.append(" ".join([*(_n(v) for v in command[1:]), op]))
+                ops.append(" ".join(parts) + " " + _paint_op(shape.fill, shape.stroke))
+            elif isinstance(shape, _QRCode):
+                # One fill so viewers do not anti-alias seams between adjacent runs.
+                m, x0, y0 = shape.module, shape.x, shape.y
+                ops.append(_color_op(BLACK, "rg"))
+                ops.append(
+                    " ".join(
+                        f"{_n(x0 + c * m)} {_n(y0 + r * m)} {_n(n * m)} {_n(m)} re"
+                        for c, r, n in _qr_runs(shape.matrix)
+                    )
+                    + " f"
+                )
+            else:
+                # The text matrix flips y back so glyphs stand upright.
+                ops.append(
+                    f"BT {_color_op(shape.color, 'rg')} /F1 {_n(shape.size)} Tf "
+                    f"1 0 0 -1 {_n(shape.x)} {_n(shape.y)} Tm <{self._glyphs(shape.text)}> Tj ET"
+                )
+        number = _FIRST_PAGE + 2 * len(self._pages)
+        width, height = _n(SIGN_WIDTH * _PT_PER_MM), _n(SIGN_HEIGHT * _PT_PER_MM)
+        self._flate(number + 1, "\n".join(ops).encode("ascii"))
+        self._object(
+            number,
+            f"<< /Type /Page /Parent {_PAGES} 0 R /MediaBox [0 0 {width} {height}] "
+            f"/Resources {_RESOURCES} 0 R /Contents {number + 1} 0 R >>",
+        )
+        self._pages.append(number)
+
+    def close(self) -> int:
+        """Write the font (subset to every glyph used), page tree and trailer."""
+        font = self._font
+        data, new_ids = _subset_font(set(self._used))
+        used = sorted(self._used)
+        digest = hashlib.sha256(",".join(map(str, used)).encode()).digest()
+        tag = "".join(chr(65 + b % 26) for b in digest[:6])
+        base = f"/{tag}+{_FONT_NAME}"
+        scale = 1000 / font.units_per_em
+
+        def units(value: float) -> str:
+            return _n(value * scale)
+
+        self._object(
+            _TYPE0,
+            f"<< /Type /Font /Subtype /Type0 /BaseFont {base} /Encoding /Identity-H "
+            f"/DescendantFonts [{_CIDFONT} 0 R] /ToUnicode {_TOUNICODE} 0 R >>",
+        )
+        widths = " ".join(f"{gid} [{units(font.advances[gid])}]" for gid in used)
+        self._object(
+            _CIDFONT,
+            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont {base} "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+            f"/FontDescriptor {_DESCRIPTOR} 0 R /DW {units(font.advances[0])} "
+            f"/W [{widths}] /CIDToGIDMap {_CIDTOGID} 0 R >>",
+        )
+        bbox = " ".join(units(v) for v in font.bbox)
+        self._object(
+            _DESCRIPTOR,
+            f"<< /Type /FontDescriptor /FontName {base} /Flags 4 /FontBBox [{bbox}] "
+            f"/ItalicAngle 0 /Ascent {units(font.ascent)} /Descent {units(font.descent)} "
+            f"/CapHeight {units(font.cap_height)} /StemV 120 /FontWeight 700 "
+            f"/FontFile2 {_FONTFILE} 0 R >>",
+        )
+        self._flate(_FONTFILE, data, f" /Length1 {len(data)}")
+        cid_to_gid = bytearray(2 * ((used[-1] if used else 0) + 1))
+        for gid in used:
+            cid_to_gid[2 * gid : 2 * gid + 2] = new_ids[gid].to_bytes(2, "big")
+        self._flate(_CIDTOGID, bytes(cid_to_gid))
+        self._flate(_TOUNICODE, _to_unicode(self._used).encode("ascii"))
+        self._object(_RESOURCES, f"<< /Font << /F1 {_TYPE0} 0 R >> >>")
+        kids = " ".join(f"{n} 0 R" for n in self._pages)
+        self._object(_PAGES, f"<< /Type /Pages /Kids [{kids}] /Count {len(self._pages)} >>")
+        self._object(
+            _INFO,
+            f"<< /Title {_pdf_string(self._title)} /Creator (portal.outfalls.signboard) >>",
+        )
+        self._object(
+            _CATALOG,
+            f"<< /Type /Catalog /Pages {_PAGES} 0 R /Lang (zh-CN) "
+            "/ViewerPreferences << /DisplayDocTitle true >> >>",
+        )
+        size = max(self._offsets) + 1
+        start = self._written
+        xref = [f"xref\n0 {size}\n", "0000000000 65535 f \n"]
+        xref += [f"{self._offsets[number]:010d} 00000 n \n" for number in range(1, size)]
+        xref.append(
+            f"trailer\n<< /Size {size} /Root {_CATALOG} 0 R /Info {_INFO} 0 R >>\n"
+            f"startxref\n{start}\n%%EOF\n"
+        )
+        self._write("".join(xref).encode("ascii"))
+        return len(self._pages)
+
+
+def _to_unicode(used: dict[int, int]) -> str:
+    """A ToUnicode CMap from glyph ids back to the characters set with them."""
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <FFFF>",
+        "endcodespacerange",
+    ]
+    items = sorted(used.items())
+    for i in range(0, len(items), 100):
+        chunk = items[i : i + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines += [f"<{gid:04X}> <{chr(cp).encode('utf-16-be').hex().upper()}>" for gid, cp in chunk]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMapName defineresource pop", "end", "end"]
+    return "\n".join(lines)
+
+
+# Identical signboards are common (reprints, the landing page's download), so finished
+# PDFs are kept by content.
 @lru_cache(maxsize=64)
 def signboard_pdf(content: SignboardContent) -> bytes:
     """Render the signboard as a one-page PDF at real size with an embedded CJK font."""
-    # fpdf2 is imported inside the helpers: it takes ~0.4 s, which SVG-only callers (and
-    # app start-up) should not pay.
-    pdf = _new_pdf(f"{_clean(content.title)} {_clean(content.name)}")
-    _draw_page(pdf, content)
-    return bytes(pdf.output())
-
-
-def _new_pdf(title: str):
-    """An empty signboard-size PDF with the CJK font registered (subset on output)."""
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="P", unit="mm", format=(SIGN_WIDTH, SIGN_HEIGHT))
-    pdf.set_margin(0)
-    pdf.set_auto_page_break(False)
-    pdf.set_title(title)
-    pdf.set_lang("zh-CN")
-    pdf.set_creator("portal.outfalls.signboard")
-    # fpdf2 subsets the TrueType font to the glyphs used and embeds it (FontFile2).
-    pdf.add_font(PDF_FONT_FAMILY, "", pdf_font_path())
-    return pdf
-
-
-def _draw_page(pdf, content: SignboardContent) -> None:
-    """One signboard as a new page of `pdf`."""
-    from fpdf.drawing import PathPaintRule
-
-    pdf.add_page()
-
-    for shape in _layout(content):
-        if isinstance(shape, _Rect):
-            with pdf.new_path() as path:
-                if shape.fill:
-                    path.style.fill_color = shape.fill
-                if shape.stroke:
-                    path.style.stroke_color = shape.stroke
-                    path.style.stroke_width = shape.stroke_width
-                path.style.paint_rule = _paint_rule(shape.fill, shape.stroke)
-                radius = shape.radius
-                path.rectangle(shape.x, shape.y, shape.w, shape.h, radius, radius)
-        elif isinstance(shape, _Path):
-            with pdf.new_path() as path:
-                if shape.fill:
-                    path.style.fill_color = shape.fill
-                if shape.stroke:
-                    path.style.stroke_color = shape.stroke
-                    path.style.stroke_width = shape.stroke_width
-                    path.style.stroke_cap_style = "ROUND"
-                    path.style.stroke_join_style = "ROUND"
-                path.style.paint_rule = _paint_rule(shape.fill, shape.stroke)
-                # fpdf2 closes paths by default; open strokes (waves) must stay open.
-                path.style.auto_close = False
-                for command in shape.commands:
-                    op, args = command[0], command[1:]
-                    if op == "M":
-                        path.move_to(*args)
-                    elif op == "L":
-                        path.line_to(*args)
-                    elif op == "C":
-                        path.curve_to(*args)
-                    else:
-                        path.close()
-        elif isinstance(shape, _QRCode):
-            # One path so viewers do not anti-alias seams between adjacent runs.
-            with pdf.new_path() as path:
-                path.style.fill_color = BLACK
-                path.style.paint_rule = PathPaintRule.FILL_NONZERO
-                m = shape.module
-                for c, r, n in _qr_runs(shape.matrix):
-                    path.rectangle(shape.x + c * m, shape.y + r * m, n * m, m)
-        else:
-            pdf.set_font(PDF_FONT_FAMILY, size=shape.size * _PT_PER_MM)
-            pdf.set_text_color(*_rgb(shape.color))
-            pdf.text(shape.x, shape.y, shape.text)
+    buffer = io.BytesIO()
+    signboards_pdf([content], buffer, f"{_clean(content.title)} {_clean(content.name)}")
+    return buffer.getvalue()
 
 
 def signboards_pdf(contents, out, title: str = "") -> int:
-    """Many signboards, one per page at real size, into the binary file `out`; the font is
-    embedded once (subset to every glyph used). Returns the number of pages."""
-    pdf = _new_pdf(title)
-    pages = 0
+    """Many signboards, one per page at real size, written to the binary file `out` as
+    they come (memory stays flat); the font is embedded once, subset to every glyph used.
+    Returns the number of pages."""
+    writer = _PdfWriter(out, title)
     for content in contents:
-        _draw_page(pdf, content)
-        pages += 1
-    out.write(bytes(pdf.output()))
-    return pages
-
-
-def _paint_rule(fill: str | None, stroke: str | None) -> PathPaintRule:
-    """The PDF paint operator for a fill and/or stroke."""
-    from fpdf.drawing import PathPaintRule
-
-    if fill and stroke:
-        return PathPaintRule.STROKE_FILL_NONZERO
-    return PathPaintRule.FILL_NONZERO if fill else PathPaintRule.STROKE
+        writer.page(content)
+    return writer.close()

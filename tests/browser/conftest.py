@@ -20,23 +20,38 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def live_app(make_app, tmp_path):
-    """The portal on a file SQLite database, served on an ephemeral loopback port."""
-    app = make_app(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
-        # Tiles would need the internet: point them at a closed local port so the test
-        # proves the pages work when tiles cannot load.
-        MAP_TILE_URL=f"{DEAD_TILES}/{{z}}/{{x}}/{{y}}.png",
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    # QR codes and emails link to the configured host, never to the request's.
-    app.config["PUBLIC_BASE_URL"] = app.config["LIVE_URL"]
-    yield app
-    server.shutdown()
-    thread.join(5)
+def serve_live(make_app, tmp_path):
+    """Factory: the portal on a file SQLite database with these config overrides, served
+    on an ephemeral loopback port."""
+    servers = []
+
+    def _serve(**overrides):
+        app = make_app(
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
+            # Tiles would need the internet: point them at a closed local port so the test
+            # proves the pages work when tiles cannot load.
+            MAP_TILE_URL=f"{DEAD_TILES}/{{z}}/{{x}}/{{y}}.png",
+            **overrides,
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+        # QR codes and emails link to the configured host, never to the request's.
+        app.config["PUBLIC_BASE_URL"] = app.config["LIVE_URL"]
+        return app
+
+    yield _serve
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def live_app(serve_live):
+    """The portal as the tests configure it (page cache off, search indexing off)."""
+    return serve_live()
 
 
 @pytest.fixture(scope="session")

@@ -52,22 +52,25 @@ def share_text(share: float) -> str:
     return f"{share * 100:.1f} %"
 
 
+_PDF_FONT = "NotoSansSC"  # the signboards' vendored font, embedded as fpdf2 subsets it
+
+
 def report_pdf(on: date) -> bytes:
     """The same figures as `report_xlsx`, as an A4 PDF table (no personal data in it)."""
     from fpdf import FPDF  # ~0.4 s to import: only when a PDF is asked for
 
-    from ..outfalls.signboard import PDF_FONT_FAMILY, pdf_font_path
+    from ..outfalls.signboard import pdf_font_path
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(f"{_('Remediation progress')} {on.isoformat()}")
     pdf.set_lang("zh-CN")
     pdf.set_creator("portal.remediation.report")
-    pdf.add_font(PDF_FONT_FAMILY, "", pdf_font_path())
+    pdf.add_font(_PDF_FONT, "", pdf_font_path())
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    pdf.set_font(PDF_FONT_FAMILY, size=16)
+    pdf.set_font(_PDF_FONT, size=16)
     pdf.cell(text=f"{_('Remediation progress')} {on.isoformat()}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(PDF_FONT_FAMILY, size=9)
+    pdf.set_font(_PDF_FONT, size=9)
     pdf.multi_cell(
         0,
         5,
@@ -79,7 +82,7 @@ def report_pdf(on: date) -> bytes:
         new_y="NEXT",
     )
     pdf.ln(3)
-    pdf.set_font(PDF_FONT_FAMILY, size=9)
+    pdf.set_font(_PDF_FONT, size=9)
     widths = (28, 60, 26, 24, 20, 24)
     aligns = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
     from fpdf.fonts import FontFace

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "benchmarks" / "data"
 # A fixed, non-default key: the bench database holds only synthetic data, and the sessions it
 # signs (staff sign-in for the queue page) are thrown away with the run.
-SECRET_KEY = "benchmark-only-not-secret"
+SECRET_KEY = "benchmark-only-not-secret-padded-to-32-bytes"
 PUBLIC_BASE_URL = "https://pwk.example.test"
 
 

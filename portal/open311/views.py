@@ -290,9 +290,8 @@ def _file_request(fmt):
     if address and address != data.outfall_code:
         # Kept for the staff with the report (no geocoder: lat/long, a photo's GPS or an
         # outfall code is where it is).
-        data = replace(
-            data, description=f"{data.description}\n{_('Address given')}: {address[:200]}"
-        )
+        given = _("Address given: %(address)s", address=address[:200])
+        data = replace(data, description=f"{data.description}\n{given}")
     # `media_url` is never read (see the module doc); the photos are the `media` files.
     files = [f for f in request.files.getlist("media") if f and f.filename]
     try:

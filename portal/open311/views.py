@@ -184,12 +184,8 @@ def _render(rows) -> list[dict]:
     english = _english()
     photos = geo.first_photos(rows)
     links = _links()
-    out = []
-    for row in rows:
-        item = geo.render_request(row, photos, links, english)
-        item["status_notes"] = str(COMPLAINT_STATUS.get(item["status_notes"], ""))
-        out.append(item)
-    return out
+    notes = {status: str(label) for status, label in COMPLAINT_STATUS.items()}
+    return [geo.render_request(row, photos, links, english, notes) for row in rows]
 
 
 @bp.get(f"/v2/requests.{FORMATS}")

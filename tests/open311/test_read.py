@@ -34,7 +34,7 @@ def reports(seed, world):
             lat=21.951234,
             lon=108.623456,
             consent=True,
-            description="夜里暗管排黑水",
+            description='夜里暗管排黑水 <b>&amp; "x"',
             category="illegal_discharge",
             **REPORTER,
         ).complaint
@@ -133,7 +133,7 @@ def test_requests_show_only_the_public_summary(live, reports, world, fmt):
     by_id = {r["service_request_id"]: r for r in doc}
     public, private = by_id[reports["public"]], by_id[reports["private"]]
     assert (public["lat"], public["long"]) == (21.951, 108.623)
-    assert public["description"] == "夜里暗管排黑水"
+    assert public["description"] == '夜里暗管排黑水 <b>&amp; "x"'
     assert public["status"] == "open" and private["status"] == "closed"
     assert private["description"] is None
     assert public["address_id"] == world.outfall_code

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import dataset as ds
 from .loads import LoadResult, photo_jpegs, staff_cookie, staged_submissions, submissions, wrk
+from .open311_bench import open311_paths
 from .queries import count_queries
 from .servers import WORKERS, serve
 
@@ -96,6 +97,7 @@ BUDGETS = {
     "record": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "departments": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "api_outfalls": Budget("p95 < 30 ms", lambda row, _: row.latency.p95 < 30),
+    "open311_requests": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "department": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
     "progress": Budget("p95 < 50 ms", lambda row, _: row.latency.p95 < 50),
 }
@@ -190,6 +192,13 @@ def endpoints(sample: dict) -> list[Endpoint]:
                 f"/api/v1/outfalls?region={sample['region_codes'][0]}&kind=river",
             ],
             BUDGETS["api_outfalls"],
+            fresh=True,
+        ),
+        Endpoint(
+            "open311_requests",
+            "Open311 `GET requests` (newest 1,000 of 90 days; JSON, XML, filtered)",
+            open311_paths(sample["categories"], [])["open311_requests"],
+            BUDGETS["open311_requests"],
             fresh=True,
         ),
         Endpoint("queue", "Queue page (staff)", ["/queue/"], BUDGETS["queue"], staff=True),

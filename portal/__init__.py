@@ -69,6 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .imports.manage_views import bp as imports_manage_bp
     from .opendata.feed_views import bp as feeds_bp
     from .opendata.views import bp as opendata_bp
+    from .open311.admin_views import bp as open311_admin_bp
+    from .open311.views import bp as open311_bp
     from .outfalls import labels
     from .outfalls.manage_views import bp as outfalls_manage_bp
     from .outfalls.records_views import bp as records_manage_bp
@@ -98,6 +100,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(open311_bp)
+    app.register_blueprint(open311_admin_bp)
     app.register_blueprint(remediation_bp)
     app.register_blueprint(remediation_manage_bp)
     app.register_blueprint(imports_manage_bp)

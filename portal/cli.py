@@ -15,6 +15,7 @@ from .imports.cli import (
     signboards_command,
 )
 from .notify.cli import deliver_command
+from .open311.cli import api_key_group
 from .search.cli import reindex_command
 
 
@@ -66,6 +67,7 @@ def synth_command(count: int, seed: int):
 
 portal_group.add_command(deliver_command, "deliver")
 portal_group.add_command(alerts_group, "alerts")
+portal_group.add_command(api_key_group, "api-key")
 portal_group.add_command(reindex_command, "reindex")
 portal_group.add_command(create_admin_command, "create-admin")
 portal_group.add_command(demo_accounts_command, "demo-accounts")

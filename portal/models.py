@@ -16,6 +16,7 @@ from .complaints.models import (  # noqa: F401
 from .geo.models import Region, WaterBody  # noqa: F401
 from .imports.models import ImportJob  # noqa: F401
 from .notify.models import OutboxMessage  # noqa: F401
+from .open311.models import ApiKey  # noqa: F401
 from .outfalls.models import (  # noqa: F401
     Approval,
     ApprovalDocument,

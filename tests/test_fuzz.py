@@ -52,7 +52,7 @@ KEYS += ["lat", "lon", "bbox", "zoom", "next", "after", "month", "period", "unkn
 
 
 def _public_get_rules(app):
-    staff = ("queue", "queue_admin", "queue_intake", "agencies")
+    staff = ("queue", "queue_admin", "queue_intake", "agencies", "open311_admin")
     return [
         r
         for r in app.url_map.iter_rules()

@@ -55,3 +55,34 @@ def category_rows() -> list[dict]:
         }
         for i, (code, zh, en, urgent) in enumerate(DEFAULT_CATEGORIES)
     ]
+
+
+# How the default categories group and what people call them (Open311 `group` and
+# `keywords`): (group code, 中文, English) and keywords in both languages. A category the
+# coordinator adds later falls in the "other" group with no keywords.
+CATEGORY_GROUPS = {
+    "discharge": ("排放", "Discharges"),
+    "water": ("水体与生态", "Water and ecology"),
+    "registry": ("排污口登记与标识", "Outfall register and signboards"),
+    "other": ("其他", "Other"),
+}
+CATEGORY_GROUP = {
+    "dry_weather": "discharge",
+    "illegal_discharge": "discharge",
+    "remediation": "discharge",
+    "abnormal_water": "water",
+    "fish_kill": "water",
+    "unregistered": "registry",
+    "signboard": "registry",
+    "other": "other",
+}
+CATEGORY_KEYWORDS = {
+    "dry_weather": ("晴天排水", "旱天排水", "雨水口", "dry weather", "stormwater"),
+    "abnormal_water": ("黑臭", "颜色", "气味", "泡沫", "colour", "odour", "foam"),
+    "illegal_discharge": ("偷排", "暗管", "借道排污", "illegal", "hidden pipe"),
+    "unregistered": ("未登记", "新排口", "unregistered", "new outfall"),
+    "signboard": ("标识牌", "二维码", "signboard", "QR code"),
+    "remediation": ("整治", "取缔", "remediation", "banned"),
+    "fish_kill": ("死鱼", "生态", "fish kill", "ecology"),
+    "other": ("其他", "other"),
+}

@@ -32,7 +32,8 @@ def tracking_number(complaint_id: int, created_at: datetime) -> str:
 def normalise_tracking_no(raw: str) -> str:
     """TS-2026-004217 however it was typed (case, full-width, spaces, missing dashes)."""
     text = normalise_code(raw)
-    if text.startswith("TS") and len(text) == 12 and text[2:].isdigit():
+    # Six digits at least: past a million reports the number grows (TS-2027-1000007).
+    if text.startswith("TS") and 12 <= len(text) <= 16 and text[2:].isdigit():
         return f"TS-{text[2:6]}-{text[6:]}"
     return text
 

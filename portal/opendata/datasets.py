@@ -8,17 +8,19 @@ needs in the dataset's `joins`, or a correlated subquery as its `expr`).
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..agencies.models import Department
 from ..complaints import record
 from ..complaints.models import Complaint, ComplaintCategory, ComplaintEvent
-from ..core.clock import LOCAL_TZ
+from ..core.clock import LOCAL_TZ, local_today
 from ..geo.models import Region, WaterBody
+from ..outfalls import legal
 from ..outfalls.models import (
     STORMWATER_L2,
     Approval,
+    ApprovalState,
     CategoryL1,
     Entity,
     LedgerEntry,
@@ -32,6 +34,7 @@ from ..outfalls.models import (
 from ..outfalls.services import filtered
 from ..outfalls.standards import applicable_standard, exceedances
 from ..queue.models import DepartmentMonth
+from ..remediation.models import SignoffStep
 from .schema import Column, Dataset
 
 Responsible = aliased(OutfallResponsibility)
@@ -71,6 +74,39 @@ def _with_outfall(statement):
 
 
 # --- Outfalls ------------------------------------------------------------------------------
+
+
+def _legal_states(rows, context: dict) -> None:
+    """The legal status of the batch's outfalls today (legal.assess over their current
+    decisions, fetched in one query): the same rule as the outfall pages and the filter."""
+    ids = [row._outfall_id for row in rows]
+    approvals: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        from ..extensions import db
+
+        for approval in db.session.scalars(
+            select(Approval).where(
+                Approval.outfall_id.in_(ids), Approval.state == ApprovalState.current
+            )
+        ):
+            approvals[approval.outfall_id].append(approval)
+    today = local_today()
+    context["legal"] = {
+        row._outfall_id: legal.assess(
+            row._water_kind, row._type, row._status, approvals[row._outfall_id], today
+        )
+        for row in rows
+    }
+
+
+def _legal(row, context: dict) -> legal.LegalState:
+    return context["legal"][row._outfall_id]
+
+
+def _legal_decision_no(row, context: dict) -> str | None:
+    state = _legal(row, context)
+    return state.approval.decision_no if state.approval is not None else None
+
 
 OUTFALL_COLUMNS = (
     Column("code", _l("HJ 1235 outfall code"), Outfall.code),
@@ -136,7 +172,41 @@ OUTFALL_COLUMNS = (
         RemediationPlan.signed_off_on,
         "date",
     ),
+    Column(
+        "legal_status",
+        _l(
+            "Legal status today: ok (the decision it needs is in force), missing, expired, "
+            "or not_required (no longer in service)"
+        ),
+        compute=lambda row, ctx: _legal(row, ctx).status.value,
+    ),
+    Column(
+        "required_decision",
+        _l("Decision it needs: approval (审批), registration (登记) or filing (备案)"),
+        compute=lambda row, ctx: _legal(row, ctx).required.value,
+    ),
+    Column(
+        "legal_decision_no",
+        _l("Number of the decision in force (or of the newest expired one)"),
+        compute=_legal_decision_no,
+    ),
+    Column(
+        "legal_expired_on",
+        _l("Date that decision expired (when the legal status is expired)"),
+        kind="date",
+        compute=lambda row, ctx: _legal(row, ctx).expired_on,
+    ),
+    Column(
+        "remediation_transition_until",
+        _l("End of the remediation's transition period"),
+        RemediationPlan.transition_until,
+        "date",
+    ),
     Column("updated_at", _l("When the record last changed"), Outfall.updated_at, "datetime"),
+    Column("_outfall_id", "", Outfall.id, hidden=True),
+    Column("_water_kind", "", Outfall.water_kind, hidden=True),
+    Column("_type", "", Outfall.category_l1, hidden=True),
+    Column("_status", "", Outfall.status, hidden=True),
 )
 
 
@@ -166,10 +236,14 @@ OUTFALLS = Dataset(
         select(func.max(Outfall.updated_at)).scalar_subquery(),
         *_stats(RemediationPlan),
         *_ledger(),
+        *_stats(Approval),
+        # The legal status is as of today: a decision expires without any row changing.
+        literal(local_today().isoformat()),
     ),
     modified=lambda: (select(func.max(Outfall.updated_at)).scalar_subquery(), *_ledger_modified()),
     scope="outfalls",
     location=(Outfall.lat, Outfall.lon),
+    prepare=_legal_states,
     narrow=_narrow_outfalls,
 )
 
@@ -433,6 +507,45 @@ STEPS = Dataset(
 )
 
 
+SIGNOFF_STEPS = Dataset(
+    slug="remediation_signoff",
+    title=_l("Remediation sign-off steps"),
+    description=_l(
+        "Each step of signing off a remediation (销号): submitted, confirmed or returned by "
+        "the supervising department, approved or returned by the coordinator."
+    ),
+    columns=(
+        Column("id", _l("Number of the step in the portal"), SignoffStep.id, "int"),
+        Column("plan_id", _l("Number of the plan"), SignoffStep.plan_id, "int"),
+        *_code_columns(),
+        Column(
+            "action",
+            _l("submit, confirm, dept_return (department), approve or coordinator_return"),
+            SignoffStep.action,
+        ),
+        Column("occurred_on", _l("Date of the step"), SignoffStep.occurred_on, "date"),
+        Column("department", _l("Department that took the step"), Department.name),
+        Column(
+            "document_number",
+            _l("Number of the department's formal confirmation (正式确认文件)"),
+            SignoffStep.document_number,
+        ),
+        Column("document_date", _l("Date of that document"), SignoffStep.document_date, "date"),
+        Column("reason", _l("Reason given (a return's, or a note)"), SignoffStep.reason),
+    ),
+    joins=lambda s: _plan_joins(SignoffStep)(s).outerjoin(
+        Department, Department.id == SignoffStep.department_id
+    ),
+    keys=(SignoffStep.id,),
+    # Append-only: the count and the last id change with every step.
+    version=lambda: _stats(SignoffStep),
+    modified=lambda: (select(func.max(SignoffStep.created_at)).scalar_subquery(),),
+    scope="outfalls",
+    location=(Outfall.lat, Outfall.lon),
+    narrow=_narrow_outfalls,
+)
+
+
 # --- The public record of reports ----------------------------------------------------------
 
 ComplaintOutfall = aliased(Outfall)
@@ -545,6 +658,7 @@ DATASETS = {
         PLANS,
         MILESTONES,
         STEPS,
+        SIGNOFF_STEPS,
         COMPLAINTS,
         DEPARTMENT_MONTHS,
     )

@@ -7,7 +7,7 @@ import pytest
 from portal.complaints.models import Complaint
 from portal.extensions import db
 
-STAFF_BLUEPRINTS = ("queue", "queue_admin", "queue_intake", "agencies")
+STAFF_BLUEPRINTS = ("queue", "queue_admin", "queue_intake", "agencies", "open311_admin")
 PUBLIC_STAFF_ENDPOINTS = {"agencies.login", "agencies.totp", "agencies.totp_setup"}
 
 

@@ -33,3 +33,9 @@ def test_tracking_number_uses_the_year_in_china():
 )
 def test_typed_tracking_numbers_normalise(typed):
     assert normalise_tracking_no(typed) == "TS-2026-004217"
+
+
+def test_a_seven_digit_number_past_a_million_reports_is_found_as_typed():
+    assert tracking_number(1_000_007, datetime(2027, 3, 1, tzinfo=UTC)) == "TS-2027-1000007"
+    assert normalise_tracking_no("ts20271000007") == "TS-2027-1000007"
+    assert normalise_tracking_no("TS-2027-1000007") == "TS-2027-1000007"

@@ -197,7 +197,7 @@ def record_many(
         )
         heads[item["chain"]] = (values["seq"], values["hash"])
         rows.append(values)
-    db.session.execute(insert(LedgerEntry), rows)
+    db.session.execute(insert(LedgerEntry.__table__), rows)
 
 
 class PublicEntry(NamedTuple):

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, current_app
+from sqlalchemy import update
 
 from ..agencies.models import StaffMember
 from ..core.clock import utcnow
@@ -33,26 +34,45 @@ def start(app: Flask, job_id: int) -> threading.Thread | None:
 
 def _progress(job_id: int):
     def progress(done: int, total: int | None) -> None:
-        # Progress is committed only while nothing of the file is written yet (dry run, or
-        # apply on PostgreSQL through its own connection); SQLite has one writer.
-        if current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            with db.engine.begin() as conn:
-                conn.execute(
-                    ImportJob.__table__.update()
-                    .where(ImportJob.id == job_id)
-                    .values(processed=done, total=total, heartbeat_at=utcnow())
-                )
+        # Committed with the batch just written, if any (see _checkpoint): what the page
+        # shows is what is in the registry, on SQLite (one writer) as on PostgreSQL.
+        db.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(processed=done, total=total, heartbeat_at=utcnow())
+        )
+        db.session.commit()
 
     return progress
 
 
+def _checkpoint(job_id: int, earlier: dict[str, int]):
+    def checkpoint(last_row: int, written: dict[str, int]) -> None:
+        # In the batch's own transaction (progress commits right after).
+        db.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(
+                applied_rows=last_row,
+                applied_counts={k: earlier.get(k, 0) + v for k, v in written.items()},
+            )
+        )
+
+    return checkpoint
+
+
 def run_job(app: Flask, job_id: int) -> None:
-    """Check (and, for an apply job, write) the job's file; record the outcome."""
+    """Check (and, for an apply job, write) the job's file; record the outcome.
+
+    An apply job run again after a crash resumes it: the rows its earlier run applied are
+    unchanged now, and the counts add up as if it had run once."""
     from .service import run
 
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
-        job.state, job.heartbeat_at = "running", utcnow()
+        job.state, job.heartbeat_at, job.error = "running", utcnow(), ""
+        earlier = dict(job.applied_counts or {})
+        resumed_after = job.applied_rows
         db.session.commit()
         actor = db.session.get(StaffMember, job.staff_id)
         path = upload_dir() / job.stored_name
@@ -65,17 +85,22 @@ def run_job(app: Flask, job_id: int) -> None:
                 crs=job.crs,
                 create_waters=job.create_waters,
                 progress=_progress(job_id),
+                checkpoint=_checkpoint(job_id, earlier),
             )
             counts = {s: report.count(s) for s in STATUS}
+            job = db.session.get(ImportJob, job_id)
             if job.apply and counts["refused"]:
-                db.session.rollback()
-                job = db.session.get(ImportJob, job_id)
                 job.error = "refused"
+            elif job.apply and earlier:
+                # What the interrupted run wrote reads as unchanged now.
+                for key in ("created", "updated"):
+                    counts[key] += earlier.get(key, 0)
+                    counts["unchanged"] -= earlier.get(key, 0)
+                counts["resumed_after"] = resumed_after
             job.counts = counts
             job.results = [[o.row, o.status, message(o)] for o in report.outcomes]
             job.processed = job.total = len(report.outcomes)
             job.state, job.finished_at = "done", utcnow()
-            # The rows and the job's "done" commit together: all or nothing.
             db.session.commit()
         except UserError as exc:
             db.session.rollback()
@@ -86,6 +111,11 @@ def run_job(app: Flask, job_id: int) -> None:
             current_app.logger.exception("import job %s failed", job_id)
 
 
+def resumable(job: ImportJob) -> bool:
+    """An apply job that stopped before the end (failed, or its worker died)."""
+    return job.apply and (job.state == "failed" or interrupted(job))
+
+
 def _fail(job_id: int, text: str) -> None:
     job = db.session.get(ImportJob, job_id)
     job.state, job.error, job.finished_at = "failed", text, utcnow()
@@ -93,7 +123,7 @@ def _fail(job_id: int, text: str) -> None:
 
 
 def interrupted(job: ImportJob) -> bool:
-    """A running job whose worker stopped (nothing of it was applied)."""
+    """A running job whose worker stopped (`applied_rows` says how far it got)."""
     if job.state not in ("queued", "running") or job.heartbeat_at is None:
         return False
     age = (utcnow() - job.heartbeat_at).total_seconds()

@@ -91,6 +91,7 @@ def show_job(job_id: int):
         job=job,
         form=ImportApplyForm(),
         interrupted=jobs.interrupted(job),
+        resumable=jobs.resumable(job),
         status_labels=STATUS,
     )
 
@@ -121,6 +122,19 @@ def apply_job(job_id: int):
         create_waters=dry.create_waters,
     )
     db.session.add(job)
+    db.session.commit()
+    jobs.start(current_app._get_current_object(), job.id)
+    return redirect(url_for(".show_job", job_id=job.id), 303)
+
+
+@bp.post("/jobs/<int:job_id>/resume")
+def resume_job(job_id: int):
+    """Run a stopped apply job again: it resumes where its last committed batch ended."""
+    job = _job(job_id)
+    form = ImportApplyForm()
+    if not form.validate_on_submit() or not jobs.resumable(job):
+        abort(400)
+    job.state, job.heartbeat_at = "queued", None
     db.session.commit()
     jobs.start(current_app._get_current_object(), job.id)
     return redirect(url_for(".show_job", job_id=job.id), 303)

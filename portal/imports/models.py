@@ -14,9 +14,12 @@ from ..extensions import db
 class ImportJob(db.Model):
     """One dry run or apply of an uploaded inventory file.
 
-    state: queued → running → done | failed. An apply writes every row in one transaction
-    together with `state = done`; a crash or kill leaves `running` with nothing applied,
-    which `heartbeat_at` older than IMPORT_STALE_SECONDS shows as interrupted.
+    state: queued → running → done | failed. An apply checks every row first (nothing is
+    written if one is refused), then writes batch by batch, each batch committed with
+    `applied_rows` (the last sheet row written) and `applied_counts` (created / updated so
+    far): a crash or kill leaves `running` (or `failed`) saying exactly how far it got,
+    which `heartbeat_at` older than IMPORT_STALE_SECONDS shows as interrupted; running the
+    job again resumes it (the rows already applied come out unchanged).
     """
 
     __tablename__ = "import_jobs"
@@ -36,6 +39,8 @@ class ImportJob(db.Model):
     # One item per data row: [row, status, message] (the page shows them, the report too).
     results: Mapped[list[Any]] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
+    applied_rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    applied_counts: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

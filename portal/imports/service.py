@@ -1,7 +1,17 @@
-"""The import: read a file, check every row as the ledger would (dry run), then apply it
-all in one transaction (all or nothing). The CLI and the upload page call the same two.
+"""The import: read a file, check every row as the ledger would (dry run), then apply it.
+
+Rows go in batches of CHUNK: what the ledger's rules ask of the registry is loaded once
+per batch (`ledger.BatchLookups`), the rows are judged by `ledger.check` (the forms' own
+rules), and an apply writes each batch with `ledger.write_batch` (bulk inserts, one
+flush, the history entries in one insert). An apply checks the whole file first and
+writes nothing when a row is refused; then it writes batch by batch. Without a
+`checkpoint` the caller commits once (the CLI: all or nothing); with one (the upload
+page's job), each batch is committed together with the job's record of how far it got,
+so a crash leaves the job saying so and a rerun resumes (rows already applied come out
+unchanged: apply is idempotent).
 """
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +24,11 @@ from sqlalchemy.orm import selectinload
 
 from ..core.errors import UserError
 from ..extensions import db
+from ..outfalls import ledger
 from ..outfalls.models import Outfall
-from . import headers, readers
+from . import headers, readers, registry
 from .normalise import Note
-from .rows import Lookups, read_row
+from .rows import Lookups, RowResult, read_row
 
 CHUNK = 1000
 
@@ -80,17 +91,45 @@ def run(
     create_waters: bool = False,
     confirm_boundary: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
+    checkpoint: Callable[[int, dict[str, int]], None] | None = None,
 ) -> Report:
-    """Check every row of the file and, when `apply`, write them all (caller commits).
+    """Check every row of the file and, when `apply` and no row is refused, write them.
+
+    `progress(done, total)` follows the rows (an apply counts each row twice: checked,
+    then written). `checkpoint(last_row, written)` is called after each written batch
+    with its last sheet row and the created/updated counts so far; it may commit.
 
     Raises:
         UserError: the file is refused as a whole (see readers), or has no header.
+        ledger.EditConflict: someone saved an outfall of the file meanwhile.
     """
+    header, sheet = _header(path, filename)
+    options = (actor, crs, create_waters, confirm_boundary, progress)
+    outcomes = _pass(path, filename, header, False, *options, None, 2 if apply else 1, sheet=sheet)
+    if not apply or any(o.status == "refused" for o in outcomes):
+        return Report(filename, header, outcomes, applied=False)
+    # Only the rows to create or update are read again, judged against the registry as it
+    # is now, and written; an unchanged row stays as the check found it.
+    todo = {o.row for o in outcomes if o.status in ("created", "updated")}
+    written = {
+        o.row: o
+        for o in _pass(
+            path, filename, header, True, *options, checkpoint, 2, done=len(outcomes), only=todo
+        )
+    }
+    return Report(filename, header, [written.get(o.row, o) for o in outcomes], applied=True)
 
+
+def _open(path: Path, filename: str):
     config = current_app.config
-    sheet = readers.open_sheet(
+    return readers.open_sheet(
         path, filename, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
     )
+
+
+def _header(path: Path, filename: str) -> tuple[headers.Header, readers.Sheet]:
+    """The header, and the sheet to read on from its first row."""
+    sheet = _open(path, filename)
     head: list[list] = []
     for row in sheet.rows:
         head.append(row)
@@ -102,55 +141,75 @@ def run(
             _l("No header found: a row must name the code column and two others."),
             "file",
         )
-    lookups = Lookups.load()
-    # Data rows (an estimate until read: csv files are counted as they are read).
-    total = sheet.height - header.data_start if sheet.height else None
-    reason = filename
+    sheet.rows = itertools.chain(head, sheet.rows)
+    return header, sheet
+
+
+def _pass(
+    path,
+    filename,
+    header,
+    write,
+    actor,
+    crs,
+    create_waters,
+    confirm_boundary,
+    progress,
+    checkpoint,
+    passes,
+    done=0,
+    only: set[int] | None = None,
+    sheet: readers.Sheet | None = None,
+) -> list[RowOutcome]:
+    """One reading of the file: judge every row (or those in `only`), and with `write`
+    write each batch. `done` rows were processed before this pass (for `progress`)."""
+    config = current_app.config
+    sheet = sheet or _open(path, filename)
+    names = Lookups.load()
+    lookups = ledger.BatchLookups()
+    total = None
+    if sheet.height:
+        total = (sheet.height - header.data_start) * passes
+    if only is not None:
+        total = done + len(only)
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
-
-    def rows():
-        yield from enumerate(head[header.data_start :], header.data_start + 1)
-        yield from enumerate(sheet.rows, len(head) + 1)
-
+    counts = {"created": 0, "updated": 0}
     batch: list[tuple[int, list]] = []
+    limit = config["IMPORT_MAX_ROWS"] + header.data_start
 
     def flush_batch():
-        codes = [readers_code(r, header) for _n, r in batch]
-        existing = {
-            o.code: o
-            for o in db.session.scalars(
-                select(Outfall)
-                .where(Outfall.code.in_([c for c in codes if c]))
-                .options(selectinload(Outfall.responsible_links))
+        outcomes.extend(
+            _batch(
+                batch,
+                header,
+                names,
+                lookups,
+                seen,
+                write,
+                actor,
+                filename,
+                crs,
+                create_waters,
+                confirm_boundary,
+                counts,
             )
-        }
-        for number, cells in batch:
-            outcomes.append(
-                _one(
-                    number,
-                    cells,
-                    header,
-                    lookups,
-                    existing,
-                    seen,
-                    apply,
-                    actor,
-                    reason,
-                    crs,
-                    create_waters,
-                    confirm_boundary,
-                )
-            )
+        )
+        if write and checkpoint is not None:
+            checkpoint(batch[-1][0], dict(counts))
         batch.clear()
         if progress:
-            progress(len(outcomes), total)
+            progress(done + len(outcomes), total)  # the job's progress commits the batch
 
-    for number, cells in rows():
-        if number > config["IMPORT_MAX_ROWS"] + header.data_start:
+    for number, cells in enumerate(sheet.rows, 1):
+        if number <= header.data_start:
+            continue
+        if number > limit:
             raise UserError(
                 _l("The file has more than %(n)s rows.", n=config["IMPORT_MAX_ROWS"]), "file"
             )
+        if only is not None and number not in only:
+            continue
         if not any(str(v).strip() for v in cells if v is not None):
             continue
         batch.append((number, cells))
@@ -158,36 +217,102 @@ def run(
             flush_batch()
     if batch:
         flush_batch()
-    return Report(filename, header, outcomes, applied=apply)
+    return outcomes
 
 
-def readers_code(cells: list, header: headers.Header) -> str:
-    from .normalise import clean_code
-
-    col = header.columns["code"]
-    return clean_code(cells[col] if col < len(cells) else None)[0]
-
-
-def _one(
-    number,
-    cells,
+def _batch(
+    batch,
     header,
+    names,
     lookups,
-    existing,
     seen,
-    apply,
+    write,
     actor,
     reason,
     crs,
     create_waters,
     confirm_boundary,
-) -> RowOutcome:
-    from . import registry
-
-    by_field = {
-        key: (cells[col] if col < len(cells) else None) for key, col in header.columns.items()
+    counts,
+) -> list[RowOutcome]:
+    """Judge a batch of rows with what they ask loaded at once; with `write`, write them."""
+    read = []
+    for number, cells in batch:
+        by_field = {
+            key: (cells[col] if col < len(cells) else None) for key, col in header.columns.items()
+        }
+        read.append((number, read_row(by_field, names, crs=crs, create_waters=create_waters)))
+    codes = [row.values["code"] for _n, row in read if row.values["code"]]
+    existing = {
+        o.code: o
+        for o in db.session.scalars(
+            select(Outfall)
+            .where(Outfall.code.in_(codes))
+            .options(selectinload(Outfall.responsible_links))
+        )
     }
-    row = read_row(by_field, lookups, crs=crs, create_waters=create_waters)
+    lookups.prefetch(
+        codes,
+        existing.values(),
+        entity_names=[n for _n, row in read for n, _c in row.entities]
+        + [row.management for _n, row in read if row.management],
+        credit_codes=[c for _n, row in read for _e, c in row.entities if c],
+    )
+    # The entities the rows name that the registry lacks: created at once by an apply,
+    # planned by a dry run (a placeholder id, and a note on the row).
+    new: dict[tuple[str, str | None], None] = {}
+    for _n, row in read:
+        for name, credit in [*row.entities, *([(row.management, None)] if row.management else [])]:
+            if lookups.find_entity(name, credit) is None:
+                new[(name, credit)] = None
+    if write:
+        ledger.create_entities(
+            [ledger.EntityData(name=name, credit_code=credit) for name, credit in new],
+            actor=actor,
+            reason=reason,
+            lookups=lookups,
+        )
+    else:
+        for name, credit in new:
+            lookups.plan_entity(name, credit)
+    outcomes, plans = [], []
+    for number, row in read:
+        outcome, planned = _one(
+            number,
+            row,
+            header,
+            names,
+            lookups,
+            existing,
+            seen,
+            write,
+            actor,
+            reason,
+            confirm_boundary,
+        )
+        outcomes.append(outcome)
+        if planned is not None:
+            plans.append(planned)
+    if write and plans:
+        ledger.write_batch(plans, actor=actor, reason=reason, lookups=lookups)
+        for p in plans:
+            counts["created" if p.outfall is None else "updated"] += 1
+    return outcomes
+
+
+def _one(
+    number: int,
+    row: RowResult,
+    header,
+    names: Lookups,
+    lookups: "ledger.BatchLookups",
+    existing,
+    seen,
+    write,
+    actor,
+    reason,
+    confirm_boundary,
+) -> tuple[RowOutcome, "ledger.Plan | None"]:
+    """One row's outcome, and its plan when something is to be written."""
     outcome = RowOutcome(number, "refused", notes=row.notes)
     code = row.values["code"]
 
@@ -199,47 +324,36 @@ def _one(
         outcome.messages.append(
             (cell("code"), str(_l("The same code as row %(n)s.", n=seen[code])))
         )
-        return outcome
+        return outcome, None
     seen[code] = number
     if row.errors:
         outcome.messages += [(cell(k), str(m)) for k, m in row.errors]
-        return outcome
+        return outcome, None
     outfall = existing.get(code)
     values = dict(row.values)
-    if apply:
-        if row.new_water:
+    kind_sea = values["water_kind"] == "sea"
+    if row.new_water:
+        # A dry run plans the water; the apply creates it once, through the ledger.
+        if write:
             values["water_body_id"] = registry.water_body_id(
-                row.new_water,
-                "sea" if values["water_kind"] == "sea" else "river",
-                actor=actor,
-                reason=reason,
+                row.new_water, "sea" if kind_sea else "river", actor=actor, reason=reason
             )
-            lookups.waters_by_name[row.new_water] = [
-                (values["water_body_id"], values["water_kind"] == "sea")
-            ]
-        values["responsible_entity_ids"] = [
-            registry.entity_id(name, credit, actor=actor, reason=reason)
-            for name, credit in row.entities
-        ]
-        if row.management:
-            values["management_entity_id"] = registry.entity_id(
-                row.management, None, actor=actor, reason=reason
-            )
-    else:
-        # A dry run creates nothing: the entities it finds count, new ones are noted.
-        ids = []
-        for name, credit in row.entities:
-            found = registry.find_entity(name, credit)
-            if found is None:
-                outcome.notes.append(("responsible", Note("new_entity", "", name)))
-            else:
-                ids.append(found)
-        values["responsible_entity_ids"] = ids
-        if row.management:
-            found = registry.find_entity(row.management, None)
-            values["management_entity_id"] = found
-            if found is None:
-                outcome.notes.append(("management", Note("new_entity", "", row.management)))
+            lookups.add_water(values["water_body_id"], row.new_water, kind_sea)
+        else:
+            values["water_body_id"] = lookups.plan_water(row.new_water, kind_sea)
+        names.waters_by_name[row.new_water] = [(values["water_body_id"], kind_sea)]
+
+    def entity(name, credit, key):
+        found = lookups.find_entity(name, credit)
+        if found is not None and found < 0:
+            outcome.notes.append((key, Note("new_entity", "", name)))
+        return found
+
+    values["responsible_entity_ids"] = [
+        entity(name, credit, "responsible") for name, credit in row.entities
+    ]
+    if row.management:
+        values["management_entity_id"] = entity(row.management, None, "management")
     boundary = confirm_boundary
     if outfall is not None:
         for key in ("local_code", "standard_code"):
@@ -255,26 +369,23 @@ def _one(
             == (outfall.lat, outfall.lon, outfall.region_id)
         )
     data = registry.outfall_data(values)
-    problems = (
-        []
-        if row.new_water and not apply
-        else registry.problems(data, outfall, confirm_boundary=boundary)
+    planned = ledger.plan(
+        data,
+        outfall=outfall,
+        actor=actor,
+        confirm_boundary=boundary,
+        lookups=lookups,
+        key=("row", number),
     )
-    if problems:
+    if planned.problems:
         outcome.messages += [
-            (cell(LEDGER_FIELDS.get(p.field, p.field or "code")), str(p.message)) for p in problems
+            (cell(LEDGER_FIELDS.get(p.field, p.field or "code")), str(p.message))
+            for p in planned.problems
         ]
-        return outcome
+        return outcome, None
     if outfall is None:
         outcome.status = "created"
-        if apply:
-            registry.write(
-                None, data, actor=actor, reason=reason, confirm_boundary=confirm_boundary
-            )
-        return outcome
-    changes = registry.changes(outfall, data)
-    outcome.status = "updated" if changes else "unchanged"
-    outcome.changes = changes
-    if apply and changes:
-        registry.write(outfall, data, actor=actor, reason=reason, confirm_boundary=boundary)
-    return outcome
+        return outcome, planned
+    outcome.status = "updated" if planned.changes else "unchanged"
+    outcome.changes = planned.changes
+    return outcome, planned if planned.changes else None

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Department, StaffMember
@@ -25,8 +25,13 @@ def outfall_chain(outfall_id: int) -> str:
     return f"outfall:{outfall_id}"
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def plain(value: Any) -> Any:
     """A value as the history stores it: JSON-safe and comparable (dates as ISO text)."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (datetime, date)):
@@ -61,20 +66,7 @@ def diff(
 
 def entry_fields(entry: LedgerEntry) -> dict[str, Any]:
     """The fields an entry's hash covers."""
-    return {
-        "chain": entry.chain,
-        "seq": entry.seq,
-        "subject_kind": entry.subject_kind,
-        "subject_id": entry.subject_id,
-        "outfall_id": entry.outfall_id,
-        "action": entry.action,
-        "changes": entry.changes,
-        "reason": entry.reason,
-        "source": entry.source,
-        "department_id": entry.department_id,
-        "staff_id": entry.staff_id,
-        "created_at": entry.created_at,
-    }
+    return {name: getattr(entry, name) for name in _HASHED}
 
 
 def record(
@@ -102,24 +94,110 @@ def record(
         .limit(1)
     ).first()
     entry = LedgerEntry(
-        chain=chain,
-        seq=(last.seq + 1) if last else 1,
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        outfall_id=outfall_id,
-        action=action,
-        changes=changes,
-        reason=reason,
-        source=source,
-        department_id=actor.department_id if actor is not None else None,
-        staff_id=actor.id if actor is not None else None,
-        created_at=(now or utcnow()).replace(microsecond=0),
-        prev_hash=last.hash if last else "",
+        **_entry_values(
+            chain=chain,
+            seq=(last.seq + 1) if last else 1,
+            prev_hash=last.hash if last else "",
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            outfall_id=outfall_id,
+            action=action,
+            changes=changes,
+            reason=reason,
+            actor=actor,
+            source=source,
+            created_at=(now or utcnow()).replace(microsecond=0),
+        )
     )
-    entry.hash = chain_hash(entry.prev_hash, entry_fields(entry))
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+_HASHED = (
+    "chain",
+    "seq",
+    "subject_kind",
+    "subject_id",
+    "outfall_id",
+    "action",
+    "changes",
+    "reason",
+    "source",
+    "department_id",
+    "staff_id",
+    "created_at",
+)
+
+
+def _entry_values(*, prev_hash: str, actor, **values) -> dict[str, Any]:
+    """An entry's columns, its hash included (what `entry_fields` covers, and prev_hash)."""
+    values["department_id"] = actor.department_id if actor is not None else None
+    values["staff_id"] = actor.id if actor is not None else None
+    values["prev_hash"] = prev_hash
+    values["hash"] = chain_hash(prev_hash, {name: values[name] for name in _HASHED})
+    return values
+
+
+def _heads(chains: Collection[str]) -> dict[str, tuple[int, str]]:
+    """Chain → (seq, hash) of its last entry, for the chains that have one."""
+    heads: dict[str, tuple[int, str]] = {}
+    chains = list(dict.fromkeys(chains))
+    for start in range(0, len(chains), 500):
+        part = chains[start : start + 500]
+        last = (
+            select(LedgerEntry.chain, func.max(LedgerEntry.seq).label("seq"))
+            .where(LedgerEntry.chain.in_(part))
+            .group_by(LedgerEntry.chain)
+            .subquery()
+        )
+        for chain, seq, hash_ in db.session.execute(
+            select(LedgerEntry.chain, LedgerEntry.seq, LedgerEntry.hash).join(
+                last, and_(LedgerEntry.chain == last.c.chain, LedgerEntry.seq == last.c.seq)
+            )
+        ):
+            heads[chain] = (seq, hash_)
+    return heads
+
+
+def record_many(
+    items: list[dict[str, Any]],
+    *,
+    reason: str = "",
+    actor: StaffMember | None = None,
+    source: str = "form",
+    now: datetime | None = None,
+) -> None:
+    """`record` for many entries in a few statements: the chains' last entries in one
+    query (none for items marked `"fresh"`: a chain just begun), one insert for all.
+
+    Each item holds record's chain, subject_kind, subject_id, outfall_id, action, changes.
+    The same guard holds: (chain, seq) is unique, so a racing writer fails the commit.
+    """
+    if not items:
+        return
+    created_at = (now or utcnow()).replace(microsecond=0)
+    heads = _heads([i["chain"] for i in items if not i.get("fresh")])
+    rows = []
+    for item in items:
+        seq, prev_hash = heads.get(item["chain"], (0, ""))
+        values = _entry_values(
+            chain=item["chain"],
+            seq=seq + 1,
+            prev_hash=prev_hash,
+            subject_kind=item["subject_kind"],
+            subject_id=item["subject_id"],
+            outfall_id=item.get("outfall_id"),
+            action=item["action"],
+            changes=item["changes"],
+            reason=reason,
+            actor=actor,
+            source=source,
+            created_at=created_at,
+        )
+        heads[item["chain"]] = (values["seq"], values["hash"])
+        rows.append(values)
+    db.session.execute(insert(LedgerEntry.__table__), rows)
 
 
 class PublicEntry(NamedTuple):

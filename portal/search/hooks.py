@@ -56,6 +56,12 @@ def after_flush(session, _flush_context) -> None:
             pending["regions"].add(obj.id)
 
 
+def outfalls_changed(session, ids) -> None:
+    """Outfalls written by a bulk insert (no ORM flush sees them): index them after commit."""
+    if _enabled():
+        _pending(session)["outfalls"].update(ids)
+
+
 def affected(session: Session, pending: dict[str, set[int]]) -> set[int]:
     """The outfalls whose documents show these outfalls, entities, waters and regions."""
     ids = set(pending["outfalls"])

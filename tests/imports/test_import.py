@@ -112,9 +112,19 @@ def test_unknown_region_is_refused_and_unknown_water_created_only_when_asked(pla
     assert "火星区" in report.outcomes[0].messages[0][1]
     assert "新河" in report.outcomes[1].messages[0][1]
     db.session.rollback()
-    applied = run(path, "a.xlsx", apply=True, create_waters=True)
-    assert applied.outcomes[1].status == "created"
-    assert db.session.scalar(select(WaterBody).where(WaterBody.name == "新河")) is not None
+    # Asked to create waters, the dry run accepts row 2; row 1 still refused: the apply
+    # writes nothing of the file (not even the new water).
+    refused = run(path, "a.xlsx", apply=True, create_waters=True)
+    assert [o.status for o in refused.outcomes] == ["refused", "created"]
+    assert not refused.applied
+    assert db.session.scalar(select(WaterBody).where(WaterBody.name == "新河")) is None
+    fixed = _sheet(tmp_path / "b.xlsx", [_row(1), _row(2, water="新河")])
+    applied = run(fixed, "b.xlsx", apply=True, create_waters=True)
+    assert [o.status for o in applied.outcomes] == ["created", "created"] and applied.applied
+    db.session.commit()
+    water = db.session.scalar(select(WaterBody).where(WaterBody.name == "新河"))
+    made = db.session.scalar(select(Outfall).where(Outfall.code == "QJ01450702GY0002"))
+    assert made.water_body_id == water.id
 
 
 def test_gcj02_sheet_and_swapped_columns(place, tmp_path):

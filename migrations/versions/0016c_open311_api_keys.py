@@ -1,7 +1,7 @@
 """Open311 API keys: integrators' keys, kept as SHA-256 only
 
 Revision ID: 0016c
-Revises: 0013
+Revises: 0016a
 Create Date: 2026-12-02 10:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016c'
-down_revision = '0013'
+down_revision = '0016a'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,15 @@
 """The OpenAPI document, the API's cross-origin rule, and its 429 answer as JSON."""
 
-from flask import request
-
 from . import v1  # noqa: F401  (declares the endpoints before the document reads them)
-from .registry import error_response, json_response, openapi_document, rate_limited
+from .registry import (
+    allow_public_reads,
+    error_response,
+    json_response,
+    openapi_document,
+    rate_limited,
+)
 from .schemas import COMPONENTS
 from .views import bp
-
-# Read-only data for anyone: any origin may GET it (no cookies are involved).
-CORS_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @bp.get("/openapi.json")
@@ -18,14 +19,7 @@ def openapi_json():
     return json_response(openapi_document(COMPONENTS, {}))
 
 
-@bp.after_request
-def _cors(response):
-    if request.method in CORS_METHODS:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = ", ".join(CORS_METHODS)
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+bp.after_request(allow_public_reads)
 
 
 @bp.errorhandler(429)

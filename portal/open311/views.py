@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ..api.registry import allow_public_reads
 from ..complaints import intake
 from ..complaints.forms import ComplaintForm
 from ..complaints.labels import COMPLAINT_STATUS
@@ -43,7 +44,6 @@ bp = Blueprint("open311", __name__, url_prefix="/open311")
 
 FORMATS = "<any(json,xml):fmt>"
 MIMETYPES = {"json": "application/json", "xml": "text/xml"}
-CORS_METHODS = ("GET", "HEAD", "OPTIONS")
 # The spec's list roots, for XML.
 ROOTS = {"services": "services", "requests": "service_requests"}
 
@@ -330,15 +330,8 @@ bp.add_url_rule(f"/v2/requests.{FORMATS}", view_func=file_request, methods=["POS
 # --- Every answer ------------------------------------------------------------------------
 
 
-@bp.after_request
-def _cors(response):
-    # The public reads are for any origin (no cookies are involved); the POST is not.
-    if request.method in CORS_METHODS:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = ", ".join(CORS_METHODS)
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+# The public reads are for any origin (no cookies are involved); the POST is not.
+bp.after_request(allow_public_reads)
 
 
 @bp.errorhandler(429)

@@ -121,3 +121,18 @@ def init_app(app: Flask) -> None:
             response.cache_control.public = False
             response.cache_control.max_age = None
         return response
+
+
+# Read-only data for anyone: any origin may GET it (no cookies are involved).
+CORS_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def allow_public_reads(response):
+    """`after_request` of the machine-readable blueprints (/api/v1, /open311): cross-origin
+    reads for any origin, never a cross-origin write."""
+    if request.method in CORS_METHODS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = ", ".join(CORS_METHODS)
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response

@@ -1,8 +1,8 @@
 """The OpenAPI document, the API's cross-origin rule, and its 429 answer as JSON."""
 
+from ..security import allow_public_reads
 from . import v1  # noqa: F401  (declares the endpoints before the document reads them)
 from .registry import (
-    allow_public_reads,
     error_response,
     json_response,
     openapi_document,

@@ -27,7 +27,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..api.registry import allow_public_reads
 from ..complaints import intake
 from ..complaints.forms import ComplaintForm
 from ..complaints.labels import COMPLAINT_STATUS
@@ -36,6 +35,7 @@ from ..core.clock import utcnow
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.errors import UserError
 from ..extensions import csrf, db, limiter
+from ..security import allow_public_reads
 from ..urls import public_url
 from . import georeport as geo
 from . import keys

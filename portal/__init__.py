@@ -67,10 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .complaints.record_views import bp as record_bp
     from .complaints.views import bp as complaints_bp
     from .imports.manage_views import bp as imports_manage_bp
-    from .opendata.feed_views import bp as feeds_bp
-    from .opendata.views import bp as opendata_bp
     from .open311.admin_views import bp as open311_admin_bp
     from .open311.views import bp as open311_bp
+    from .opendata.feed_views import bp as feeds_bp
+    from .opendata.views import bp as opendata_bp
     from .outfalls import labels
     from .outfalls.manage_views import bp as outfalls_manage_bp
     from .outfalls.records_views import bp as records_manage_bp

@@ -1273,6 +1273,23 @@ def find_by_former_code(code: str) -> Outfall | None:
 # --- Retiring ----------------------------------------------------------------------------
 
 
+def stormwater_rule() -> str:
+    """The citation of the rule that stormwater outfalls are not merged or blocked."""
+    return current_app.config["REMEDIATION_STORMWATER_RULE"]
+
+
+def stormwater_refusal(outfall: Outfall, field: str | None = None) -> UserError | None:
+    """The refusal to merge or block (取缔) a stormwater outfall, with the rule's citation;
+    None for other outfalls. One rule for the ledger's merge and ban and the remediation
+    plans (取缔 / 清理合并)."""
+    if not outfall.is_stormwater:
+        return None
+    return UserError(
+        _l("A stormwater outfall must not be merged or blocked: %(rule)s", rule=stormwater_rule()),
+        field,
+    )
+
+
 def _retiring(outfall: Outfall, actor, reason: str, on: date | None) -> tuple[str, date]:
     if actor is not None and not may_retire(actor):
         raise UserError(_l("Only the coordinator may merge, ban or close an outfall."))
@@ -1300,6 +1317,8 @@ def merge(
         UserError: not the coordinator, either outfall not in service, itself, a cycle.
     """
     reason, on = _retiring(outfall, actor, reason, on)
+    if refusal := stormwater_refusal(outfall):
+        raise refusal
     if target is None or target.id == outfall.id:
         raise UserError(_l("Choose another outfall to merge into."), "target")
     if target.status is not OutfallStatus.in_service:
@@ -1348,6 +1367,8 @@ def ban(
         UserError: not the coordinator, not in service, no decision number, a future date.
     """
     reason, on = _retiring(outfall, actor, reason, on)
+    if refusal := stormwater_refusal(outfall):
+        raise refusal
     decision_no = (decision_no or "").strip()
     if not decision_no or len(decision_no) > 80:
         raise UserError(_l("Enter the decision number (at most 80 characters)."), "decision_no")

@@ -37,6 +37,7 @@ from ..formflow import done, run_form, show_error
 from ..geo.models import Region
 from ..i18n import localname
 from ..outfalls import access
+from ..outfalls.ledger import stormwater_rule
 from ..outfalls.models import RemediationCategory, RemediationMilestone
 from . import plans, services
 from .documents import checked_upload
@@ -158,7 +159,7 @@ def _page(outfall, plan_form=None, milestone=None, step=None, status=200):
         step_titles={a.value: t for a, t in services.STEP_TITLES.items()},
         step_buttons={a.value: t for a, t in STEP_BUTTONS.items()},
         documents=documents,
-        stormwater_rule=plans.stormwater_rule() if outfall.is_stormwater else None,
+        stormwater_rule=stormwater_rule() if outfall.is_stormwater else None,
         max_mb=current_app.config["REMEDIATION_MAX_FILE_BYTES"] // (1024 * 1024),
     ), status
 

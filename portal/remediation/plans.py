@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..geo.models import Region
 from ..outfalls.access import may_edit
 from ..outfalls.history import diff, outfall_chain, record
+from ..outfalls.ledger import stormwater_refusal
 from ..outfalls.models import (
     Outfall,
     OutfallStatus,
@@ -110,10 +110,6 @@ def parse_milestones(text: str) -> list[tuple[date, str]]:
     return found
 
 
-def stormwater_rule() -> str:
-    return current_app.config["REMEDIATION_STORMWATER_RULE"]
-
-
 def _merge_target(data: PlanData, outfall: Outfall) -> tuple[Outfall | None, list[UserError]]:
     code = normalise_code(data.merge_target_code or "")
     if data.category is not RemediationCategory.merge:
@@ -149,16 +145,8 @@ def check_plan(
             UserError(_l("The plan cannot change during its sign-off or after it is signed off."))
         ]
     problems: list[UserError] = []
-    if outfall.is_stormwater and data.category in BLOCKING:
-        problems.append(
-            UserError(
-                _l(
-                    "A stormwater outfall must not be merged or blocked: %(rule)s",
-                    rule=stormwater_rule(),
-                ),
-                "category",
-            )
-        )
+    if data.category in BLOCKING and (refusal := stormwater_refusal(outfall, "category")):
+        problems.append(refusal)
     target, refused = _merge_target(data, outfall)
     problems += refused
     if data.category is not RemediationCategory.retain and data.deadline is None:

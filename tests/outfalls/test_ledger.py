@@ -219,6 +219,28 @@ def test_retiring_is_the_coordinators_and_follows_the_rules(world):
     assert history.verify_ledger() is None
 
 
+def test_a_stormwater_outfall_is_neither_merged_nor_banned_citing_the_rule(world, app):
+    county, river, _sea, _officer = world
+    coordinator = staff_member(Role.coordinator)
+    rain = f.outfall(region=county, water_body=river, category_l1=CategoryL1.YH)
+    target = f.outfall(region=county, water_body=river)
+    with pytest.raises(UserError) as merged:
+        ledger.merge(rain, target, actor=coordinator, reason="清理合并")
+    with pytest.raises(UserError) as banned:
+        ledger.ban(
+            rain,
+            on=date(2026, 1, 5),
+            decision_no="钦环〔2026〕1号",
+            actor=coordinator,
+            reason="取缔",
+        )
+    rule = app.config["REMEDIATION_STORMWATER_RULE"]
+    assert rule in str(merged.value.message) and rule in str(banned.value.message)
+    assert (rain.status, rain.merged_into_id) == (OutfallStatus.in_service, None)
+    ledger.close(rain, on=date(2026, 2, 1), actor=coordinator, reason="停用")  # closing is allowed
+    assert rain.status is OutfallStatus.closed
+
+
 def test_entities_check_credit_codes_and_keep_the_phone_internal(world):
     _county, _river, _sea, officer = world
     with pytest.raises(UserError) as bad:

@@ -101,16 +101,15 @@ benchmarks/node_modules/.installed: benchmarks/package.json benchmarks/package-l
 	touch $@
 
 # DESIGN §4 figures into BENCHMARKS.md; builds benchmarks/data/ once (100k outfalls, 1M complaints),
-# prints signboards in batch from it (benchmarks/signboard_bench.py), then the browser benchmark
-# (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
+# prints signboards in batch from it (benchmarks/signboard_bench.py), measures the registry's edits,
+# the downloads and the inventory import/export in-process (benchmarks/inprocess.py), then the
+# browser benchmark (Slow 3G report, Lighthouse, axe-core; benchmarks/browser_bench.py).
 bench: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run
-	$(BIN)/python benchmarks/opendata_bench.py sqlite:///benchmarks/data/bench.sqlite
 
 # Smoke run on 10k outfalls / 100k complaints; writes benchmarks/results/BENCHMARKS-quick.md.
 bench-quick: $(VENV)/.dev translations bench-deps browser-deps benchmarks/node_modules/.installed
 	$(BIN)/python -m benchmarks.run --quick
-	$(BIN)/python benchmarks/opendata_bench.py --outfalls 10000
 
 # Signboards in batch alone (its own 1,000 synthetic outfalls); updates its BENCHMARKS.md section.
 bench-signboards: $(VENV)/.dev

@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--signboards", type=int, default=1000)
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     from openpyxl import Workbook
 
@@ -85,10 +86,16 @@ def main() -> None:
     )
     print(f"| step ({args.rows} rows) | seconds | peak RSS MB |\n|---|---|---|")
 
+    figures = []
+
     def step(label, fn):
         start = time.perf_counter()
         result = fn()
-        print(f"| {label} | {time.perf_counter() - start:.1f} | {_peak_mb():.0f} |", flush=True)
+        seconds = time.perf_counter() - start
+        print(f"| {label} | {seconds:.1f} | {_peak_mb():.0f} |", flush=True)
+        figures.append(
+            {"label": label, "seconds": round(seconds, 1), "peak_mib": round(_peak_mb())}
+        )
         return result
 
     with app.app_context():
@@ -112,6 +119,8 @@ def main() -> None:
         )
         first = OutfallFilters()
         with open(work / "boards.pdf", "wb") as fh:
+            if not args.signboards:
+                return _finish(args, figures, work)
             contents = signboards.contents(first, False)
             from itertools import islice
 
@@ -121,6 +130,18 @@ def main() -> None:
                 f"{args.signboards}-signboard PDF",
                 lambda: signboards_pdf(islice(contents, args.signboards), fh),
             )
+    _finish(args, figures, work)
+
+
+def _finish(args, figures: list[dict], work: Path) -> None:
+    """Write the figures as JSON when asked; remove the scratch files."""
+    import json
+    import shutil
+
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"rows": args.rows, "figures": figures}, fh)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def _officer(app) -> str:
         return user.get_id()
 
 
-def _codes(app, n: int) -> list[str]:
+def _codes(app, n: int) -> tuple[int, list[str]]:
     from portal.outfalls.models import Outfall
 
     with app.app_context():
@@ -53,7 +53,7 @@ def _codes(app, n: int) -> list[str]:
         step = max(1, total // n)
         codes = db.session.scalars(select(Outfall.code).order_by(Outfall.code)).all()[::step][:n]
         print(f"{total} outfalls; {len(codes)} sampled")
-        return codes
+        return total, codes
 
 
 def _form(app, code: str, i: int) -> dict:
@@ -92,13 +92,28 @@ def _form(app, code: str, i: int) -> dict:
         }
 
 
-def _row(name: str, times: list[float], most: int) -> None:
+BUDGET_MS = {"edit": 100.0, "save": 100.0}
+
+
+def _row(key: str, label: str, example: str, times: list[float], most: int) -> dict:
     times.sort()
     p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    print(f"{name:>14} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} {most:7d}")
+    print(f"{label:>14} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} {most:7d}")
+    return {
+        "key": key,
+        "label": label,
+        "example": example,
+        "runs": len(times),
+        "p50": round(statistics.median(times), 1),
+        "p95": round(p95, 1),
+        "max": round(times[-1], 1),
+        "sql": most,
+        "budget_ms": BUDGET_MS.get(key),
+    }
 
 
-def main(url: str, runs: int = RUNS) -> None:
+def run(url: str, runs: int = RUNS) -> dict:
+    """Time the rows; returns {"outfalls": N, "rows": [...]} (ms, most SQL statements)."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
@@ -111,7 +126,7 @@ def main(url: str, runs: int = RUNS) -> None:
         }
     )
     user_id = _officer(app)
-    codes = _codes(app, 20)
+    total, codes = _codes(app, 20)
     client = app.test_client()
     with app.app_context():
         engine = db.engine
@@ -124,9 +139,10 @@ def main(url: str, runs: int = RUNS) -> None:
             session["staff_seen"] = time.time()
 
     print(f"{'row':>14} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'SQL max':>7}")
-    for name, path in (
-        ("edit page", "/manage/outfalls/{}/edit"),
-        ("history page", "/outfalls/{}/history"),
+    rows = []
+    for key, name, path in (
+        ("edit", "Outfall edit page (staff)", "/manage/outfalls/{}/edit"),
+        ("history", "Public history of an outfall", "/outfalls/{}/history"),
     ):
         times, most = [], 0
         for i in range(runs):
@@ -137,7 +153,7 @@ def main(url: str, runs: int = RUNS) -> None:
             times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (path, response.status_code)
             most = max(most, len(statements))
-        _row(name, times, most)
+        rows.append(_row(key, name, path.format(codes[0]), times, most))
     times, most = [], 0
     for i in range(runs):
         code = codes[i % len(codes)]
@@ -153,8 +169,22 @@ def main(url: str, runs: int = RUNS) -> None:
             response.get_data(as_text=True)[-2000:],
         )
         most = max(most, len(statements))
-    _row("save", times, most)
+    rows.append(
+        _row("save", "Outfall save (staff)", f"POST /manage/outfalls/{codes[0]}/edit", times, most)
+    )
+    return {"outfalls": total, "rows": rows}
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "sqlite:///benchmarks/data/bench.sqlite")
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", default="sqlite:///benchmarks/data/bench.sqlite")
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    result = run(args.url, args.runs)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh)

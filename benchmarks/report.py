@@ -32,6 +32,11 @@ def _summary(result: dict) -> str:
     rows = result["rows"]
     bare = rows[0]["throughput"]["rps"]
     parts = [f"{r['key']} {'✓' if r['verdict'] else '✗'}" for r in rows if r["verdict"] is not None]
+    if result.get("inprocess"):
+        from .inprocess import verdicts
+
+        found = verdicts(result["inprocess"])
+        parts.append(f"in-process {sum(found.values())} of {len(found)} within budget")
     d = result["dataset"]
     return (
         f"- {result['date']}: `{result['command']}`, {d['outfalls']:,} outfalls / "
@@ -154,6 +159,10 @@ def write_report(path: Path, result: dict) -> None:
         from .signboard_bench import markdown as signboards_markdown
 
         lines += ["", *signboards_markdown(result["signboards"])]
+    if result.get("inprocess"):
+        from .inprocess import markdown as inprocess_markdown
+
+        lines += ["", *inprocess_markdown(result["inprocess"])]
     if result.get("browser"):
         from .browser_bench import markdown
 

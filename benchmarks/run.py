@@ -388,6 +388,10 @@ def run(args: argparse.Namespace) -> dict:
 
     print("Signboards in batch (PDF and SVG ZIP, 100 and 1,000)", flush=True)
     signboards = signboard_bench.run(f"sqlite:///{data.path}")
+    from . import inprocess
+
+    print("In-process: registry edits, downloads, inventory import and export", flush=True)
+    measured = inprocess.run(data.path, rows=10_000 if args.quick else 100_000)
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": "python -m benchmarks.run" + (" --quick" if args.quick else ""),
@@ -406,6 +410,7 @@ def run(args: argparse.Namespace) -> dict:
         "rows": [asdict(r) for r in rows],
         "skipped": skipped,
         "signboards": signboards,
+        "inprocess": measured,
         "run_seconds": round(time.monotonic() - started),
     }
 

@@ -256,6 +256,8 @@ COLUMNS = (
     Outfall.name,
     _DEPT.name,
     _DEPT.name_en,
+    Complaint.complete_due_at,
+    Complaint.paused_at,
 )
 
 
@@ -353,6 +355,8 @@ def render_request(
         outfall_name,
         dept_name,
         dept_name_en,
+        due_at,
+        paused_at,
     ) = row
     if lat is not None and lon is not None:
         lat, lon = round(lat, PUBLIC_DECIMALS), round(lon, PUBLIC_DECIMALS)
@@ -376,7 +380,9 @@ def render_request(
         "service_notice": None,
         "requested_datetime": iso(created_at),
         "updated_datetime": iso(updated_at),
-        "expected_datetime": None,
+        # The completion deadline the tracking page shows: while open and not paused (a
+        # pause waiting for the reporter moves it; no date is better than a wrong one).
+        "expected_datetime": iso(due_at) if is_open and paused_at is None else None,
         "address": address,
         "address_id": outfall_code,
         "zipcode": None,

@@ -269,3 +269,18 @@ def test_at_most_1000_requests_newest_first(app, seed, world, live):
     assert times == sorted(times, reverse=True)
     with app.app_context():
         assert db.session.scalar(text("SELECT COUNT(*) FROM complaints")) == MAX_REQUESTS + 5
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_expected_datetime_is_the_public_completion_deadline(app, live, reports, fmt):
+    from portal.open311.georeport import iso
+
+    with app.app_context():
+        due = db.session.scalar(
+            select(Complaint.complete_due_at).where(Complaint.tracking_no == reports["public"])
+        )
+    assert due is not None  # routed on intake: its working-day deadline is known
+    public = _doc(_get(f"{live}/v2/requests/{reports['public']}.{fmt}"), fmt)
+    closed = _doc(_get(f"{live}/v2/requests/{reports['private']}.{fmt}"), fmt)
+    assert public[0]["expected_datetime"] == iso(due)
+    assert not closed[0]["expected_datetime"]  # closed: nothing is expected any more

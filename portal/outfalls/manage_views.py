@@ -296,7 +296,13 @@ def retire_outfall(code: str):
                     url_for("outfalls_manage.edit_outfall", code=outfall.code),
                 )
     status = 400 if request.method == "POST" else 200
-    return render_template("outfalls/manage/retire.html", outfall=outfall, forms=forms), status
+    return render_template(
+        "outfalls/manage/retire.html",
+        outfall=outfall,
+        forms=forms,
+        # Merge and ban are refused for stormwater outfalls (the ledger's rule): say so.
+        stormwater_rule=ledger.stormwater_rule() if outfall.is_stormwater else None,
+    ), status
 
 
 # --- Entities and water bodies (the data officer's and the coordinator's) ---------------

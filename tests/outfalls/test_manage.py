@@ -89,7 +89,7 @@ def world(seed):
 
 def _client(app, username):
     client = app.test_client()
-    code = totp_code() if username in ("officer", "coord", "root") else None
+    code = totp_code() if username in ("officer", "coord", "coord-rain", "root") else None
     login(client, username, code=code)
     return client
 
@@ -245,6 +245,34 @@ def test_the_coordinator_bans_an_outfall_and_its_signboard_url_says_so(app, worl
     assert "was banned on" in app.test_client().get(f"/o/{world['own']}", headers=EN).get_data(
         as_text=True
     )
+
+
+def test_a_stormwater_outfall_offers_no_merge_or_ban_and_a_forged_one_is_refused(app, seed):
+    from portal.outfalls.models import CategoryL1
+
+    rain = seed(lambda: f.outfall(category_l1=CategoryL1.YH).code)
+    seed(lambda: staff_member(Role.coordinator, username="coord-rain", totp=True))
+    client = _client(app, "coord-rain")
+    url = f"/manage/outfalls/{rain}/retire"
+    page = client.get(url, headers=EN).get_data(as_text=True)
+    rule = app.config["REMEDIATION_STORMWATER_RULE"]
+    assert 'id="stormwater-rule"' in page and rule in page
+    assert 'value="merge"' not in page and 'value="ban"' not in page
+    assert 'value="close"' in page  # closing is still the coordinator's to do
+    r = client.post(
+        url,
+        data={
+            "action": "ban",
+            "ban-decision_no": "钦环〔2026〕1号",
+            "ban-on": "2026-03-01",
+            "ban-reason": "取缔",
+        },
+        headers=EN,
+    )
+    assert r.status_code == 400 and rule in r.get_data(as_text=True)
+    with app.app_context():
+        outfall = db.session.scalar(select(Outfall).where(Outfall.code == rain))
+        assert outfall.status is OutfallStatus.in_service
 
 
 def _rules(app):

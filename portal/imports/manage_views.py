@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from ..agencies.auth import no_store, roles_guard
 from ..extensions import db
@@ -34,6 +35,14 @@ from .models import ImportJob
 from .normalise import CRS_NAMES
 from .report import STATUS
 
+# What the officer sees for each of the import's coordinate systems (the values are the CLI's).
+CRS_LABELS = {
+    "wgs84": _l("WGS 84 (GPS, most survey devices)"),
+    "cgcs2000": _l("CGCS2000 (the national geodetic system; as WGS 84 at this scale)"),
+    "gcj02": _l("GCJ-02 (Amap, Tencent and Apple maps in China)"),
+    "bd09": _l("BD-09 (Baidu Maps)"),
+}
+
 bp = Blueprint("imports_manage", __name__, url_prefix="/manage/import")
 bp.before_request(roles_guard(*REGISTRY_ROLES))
 bp.after_request(no_store)
@@ -41,7 +50,10 @@ bp.after_request(no_store)
 
 class ImportUploadForm(PostForm):
     file = FileField(_l("Inventory file (.xlsx, .xls, .ods, .csv)"), validators=[FileRequired()])
-    crs = SelectField(_l("Coordinate system when the sheet names none"), choices=list(CRS_NAMES))
+    crs = SelectField(
+        _l("Coordinate system when the sheet names none"),
+        choices=[SelectChoice(name, CRS_LABELS[name]) for name in CRS_NAMES],
+    )
     create_waters = BooleanField(_l("Create receiving waters not yet in the registry"))
 
 

@@ -180,7 +180,11 @@ if __name__ == "__main__":
     import json
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url", nargs="?", default="sqlite:///benchmarks/data/bench.sqlite")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default=f"sqlite:///{os.path.dirname(os.path.abspath(__file__))}/data/bench.sqlite",
+    )
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()

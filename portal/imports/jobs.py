@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import update
 
 from ..agencies.models import StaffMember
+from ..core.bulk import bulk_write
 from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..extensions import db
@@ -77,16 +78,18 @@ def run_job(app: Flask, job_id: int) -> None:
         actor = db.session.get(StaffMember, job.staff_id)
         path = upload_dir() / job.stored_name
         try:
-            report = run(
-                path,
-                job.filename,
-                apply=job.apply,
-                actor=actor,
-                crs=job.crs,
-                create_waters=job.create_waters,
-                progress=_progress(job_id),
-                checkpoint=_checkpoint(job_id, earlier),
-            )
+            # The progress rollup is recomputed once, at the commit after the last batch.
+            with bulk_write(db.session):
+                report = run(
+                    path,
+                    job.filename,
+                    apply=job.apply,
+                    actor=actor,
+                    crs=job.crs,
+                    create_waters=job.create_waters,
+                    progress=_progress(job_id),
+                    checkpoint=_checkpoint(job_id, earlier),
+                )
             counts = {s: report.count(s) for s in STATUS}
             job = db.session.get(ImportJob, job_id)
             if job.apply and counts["refused"]:

@@ -23,6 +23,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from ..agencies.models import Department, StaffMember
+from ..core.bulk import note_regions
 from ..core.clock import local_today, utcnow
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.errors import UserError
@@ -1186,6 +1187,7 @@ def write_batch(
         # far faster than RETURNING row by row.
         # Core inserts (the ORM's bulk mode adds its own work per row).
         db.session.execute(insert(Outfall.__table__), rows)
+        note_regions(db.session, {row["region_id"] for row in rows})  # the progress rollup
         codes = [row["code"] for row in rows]
         by_code = dict(
             db.session.execute(

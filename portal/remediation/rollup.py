@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import delete, event, func, inspect, select
 
+from ..core.bulk import REGIONS, deferring
 from ..core.clock import local_date
 from ..extensions import db
 from ..outfalls.models import (
@@ -26,7 +27,7 @@ from ..outfalls.models import (
 from .models import ProgressCell, ProgressMonth
 from .progress import Dated, monthly
 
-KEYS = "remediation_progress.regions"
+KEYS = REGIONS  # shared with Core bulk writers (core.bulk.note_regions)
 OUTFALLS = "remediation_progress.outfalls"
 PLANS = "remediation_progress.plans"
 
@@ -127,17 +128,37 @@ def read_months(region_ids: Collection[int] | None = None) -> dict[date, tuple[i
 # --- Keeping it current: session events --------------------------------------------------
 
 
+# What the rollup counts of an outfall and of its plan (dated_rows): a change to anything
+# else (address, name, entities ...) leaves it as it was, so costs it nothing.
+OUTFALL_ATTRS = ("region_id", "water_body_id", "category_l1", "water_kind", "created_at")
+PLAN_ATTRS = ("outfall_id", "status", "identified_on", "signed_off_on")
+
+
+def _changed(obj, attrs: tuple[str, ...]) -> bool:
+    """New or deleted, or one of `attrs` changed in this flush."""
+    state = inspect(obj)
+    if state.pending or state.deleted or obj in state.session.new:
+        return True
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
 def _after_flush(session, _context) -> None:
     regions = session.info.setdefault(KEYS, set())
     outfalls = session.info.setdefault(OUTFALLS, set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    for obj in (*session.new, *session.deleted):
         if isinstance(obj, Outfall):
             regions.add(obj.region_id)
-            state = inspect(obj)
-            if not state.pending:
-                regions |= set(state.attrs.region_id.history.deleted)
         elif isinstance(obj, RemediationPlan):
             outfalls.add(obj.outfall_id)
+        elif isinstance(obj, RemediationEvent) and obj.status is RemediationStatus.retained:
+            session.info.setdefault(PLANS, set()).add(obj.plan_id)
+    for obj in session.dirty:
+        if isinstance(obj, Outfall) and _changed(obj, OUTFALL_ATTRS):
+            regions.add(obj.region_id)
+            regions |= set(inspect(obj).attrs.region_id.history.deleted)
+        elif isinstance(obj, RemediationPlan) and _changed(obj, PLAN_ATTRS):
+            outfalls.add(obj.outfall_id)
+            outfalls |= set(inspect(obj).attrs.outfall_id.history.deleted)
         elif isinstance(obj, RemediationEvent) and obj.status is RemediationStatus.retained:
             session.info.setdefault(PLANS, set()).add(obj.plan_id)
     regions.discard(None)
@@ -149,6 +170,8 @@ def _before_commit(session) -> None:
     ):
         return
     session.flush()
+    if deferring(session):
+        return  # a bulk write: the notes wait for the commit after it
     regions = session.info.pop(KEYS, set())
     outfalls = {o for o in session.info.pop(OUTFALLS, set()) if o is not None}
     plans = {p for p in session.info.pop(PLANS, set()) if p is not None}

@@ -147,3 +147,27 @@ def test_progress_is_committed_with_each_batch(officer, app, tmp_path, monkeypat
     # Each written batch was visible, with its rows counted, before the next one began.
     assert [row.applied_rows for row in applied][:4] == [4, 6, 8, 9]
     assert [row.processed for row in applied][:4] == [ROWS + 2, ROWS + 4, ROWS + 6, ROWS + 7]
+
+
+def test_the_progress_rollup_counts_the_imported_outfalls_once_at_the_end(officer, app, tmp_path):
+    """Core inserts are invisible to the ORM: the import notes their regions, and inside the
+    job's bulk write the rollup is recomputed once, after the last batch, not per batch."""
+    from portal.remediation.models import ProgressCell
+
+    job_id = _job(officer, tmp_path)
+    refreshes = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("DELETE FROM REMEDIATION_PROGRESS "):
+            refreshes.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        jobs.run_job(app, job_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert db.session.get(ImportJob, job_id).state == "done"
+    assert len(refreshes) == 1  # 4 batches, one recomputation
+    counted = db.session.scalar(select(func.sum(ProgressCell.n)))
+    assert counted == db.session.scalar(select(func.count()).select_from(Outfall)) == ROWS

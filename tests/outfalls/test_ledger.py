@@ -1,10 +1,11 @@
 """The registry's one way in: checks, create/update with history, conflicts, retiring,
 entities and water bodies (SQLite and PostgreSQL)."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.agencies.models import Role
 from portal.core.clock import local_today
@@ -311,3 +312,56 @@ def test_water_bodies_check_classes_cycles_and_kinds(world):
     db.session.commit()
     assert history.verify_ledger() is None
     assert db.session.get(Outfall, 1) is not None
+
+
+def test_an_edit_that_the_progress_rollup_does_not_count_does_not_recompute_it(world):
+    from sqlalchemy import event
+
+    from portal.remediation.models import ProgressCell
+
+    county, river, _sea, officer = world
+    other = f.region(code="450703", name="钦北区", parent_id=county.parent_id)
+    outfall = f.outfall(region=county, water_body=river)
+    db.session.commit()
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "remediation_progress" in statement.lower() and statement.lstrip()[:6].upper() in (
+            "DELETE",
+            "INSERT",
+        ):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        data = ledger.OutfallData.from_outfall(outfall)
+        ledger.update(
+            outfall,
+            replace(data, address="新地址1号"),
+            expected_version=outfall.version,
+            actor=officer,
+            reason="x",
+        )
+        db.session.commit()
+        assert statements == []  # the address is not in the rollup
+        data = ledger.OutfallData.from_outfall(outfall)
+        ledger.update(
+            outfall,
+            replace(data, region_id=other.id, lat=22.05, lon=108.65),
+            expected_version=outfall.version,
+            actor=officer,
+            reason="划入钦北区",
+            confirm_boundary=True,
+        )
+        db.session.commit()
+        assert statements  # the region is
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    by_region = dict(
+        db.session.execute(
+            select(ProgressCell.region_id, func.sum(ProgressCell.n)).group_by(
+                ProgressCell.region_id
+            )
+        ).all()
+    )
+    assert by_region.get(other.id) == 1 and not by_region.get(county.id)

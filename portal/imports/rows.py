@@ -66,6 +66,31 @@ CHANNEL_NAMES = {
     "其他": "other",
 }
 
+# 一口一策 categories and statuses as the sheets write them; the first name of each is the
+# one the export writes (the portal's Chinese labels), codes are accepted too.
+CATEGORY_NAMES = {
+    "依法取缔": "ban",
+    "取缔": "ban",
+    "清理合并": "merge",
+    "合并": "merge",
+    "规范整治": "regularise",
+    "整治": "regularise",
+    "保留": "retain",
+}
+STATUS_NAMES = {
+    "已排查": "identified",
+    "已监测": "monitored",
+    "已溯源": "traced",
+    "方案已批复": "plan_approved",
+    "整治中": "remediating",
+    "已提交销号材料": "signoff_submitted",
+    "主管部门已确认": "dept_confirmed",
+    "生态环境局审核通过": "eee_approved",
+    "已销号": "closed",
+    "已完成": "closed",
+    "保留": "retained",
+}
+
 
 @dataclass
 class Lookups:

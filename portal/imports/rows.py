@@ -4,6 +4,7 @@ Lookups (regions, water bodies, departments, types) are loaded once per file, ne
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,14 @@ from stdnum.exceptions import ValidationError
 from ..agencies.models import Department
 from ..extensions import db
 from ..geo.models import Region, WaterBody, WaterBodyKind
-from ..outfalls.models import CategoryL1, CategoryL2, ChannelKind, WaterKind
+from ..outfalls.models import (
+    CategoryL1,
+    CategoryL2,
+    ChannelKind,
+    RemediationCategory,
+    RemediationStatus,
+    WaterKind,
+)
 from . import normalise as n
 
 # The Chinese names of the HJ 1235 types as the survey sheets write them (DOMAIN §1.3).
@@ -131,6 +139,11 @@ class RowResult:
     entities: list[tuple[str, str | None]] = field(default_factory=list)
     management: str = ""
     new_water: str = ""
+    # The decision the row names: number, date, authority (empty: the sheet says nothing).
+    decision: tuple[str, date | None, str] | None = None
+    # The 一口一策 category, deadline and status the row names.
+    plan: tuple[str, date | None] | None = None
+    plan_status: str | None = None
 
 
 def _region(text: str, lookups: Lookups) -> int | None:
@@ -154,6 +167,15 @@ def read_row(
         value, notes = n.clean_text(cells.get(key))
         out.notes += [(key, note) for note in notes]
         return value
+
+    def date_cell(key: str) -> date | None:
+        try:
+            day, notes = n.parse_date(cells.get(key))
+        except n.Unreadable:
+            out.errors.append((key, _l("Not a date.")))
+            return None
+        out.notes += [(key, note) for note in notes]
+        return day
 
     code, notes = n.clean_code(cells.get("code"))
     out.notes += [("code", note) for note in notes]
@@ -264,14 +286,39 @@ def read_row(
     if channel and out.values["channel_kind"] is None:
         out.errors.append(("channel", _l("Unknown discharge channel.")))
 
-    try:
-        day, notes = n.parse_date(cells.get("signboard_on"))
-        out.notes += [("signboard_on", note) for note in notes]
-        out.values["signboard_installed_on"] = day
-    except n.Unreadable:
-        out.errors.append(("signboard_on", _l("Not a date.")))
-        out.values["signboard_installed_on"] = None
+    out.values["signboard_installed_on"] = date_cell("signboard_on")
+    _records(out, text, date_cell)
     return out
+
+
+def _records(out: RowResult, text, date_cell) -> None:
+    """The decision and the plan a row names (written by imports.records)."""
+    number, decided = text("approval_no"), date_cell("approval_date")
+    authority = text("approval_authority")
+    if number and decided is None and ("approval_date", _l("Not a date.")) not in out.errors:
+        out.errors.append(("approval_date", _l("Enter the date of the decision.")))
+    elif decided is not None and not number:
+        out.errors.append(("approval_no", _l("Enter the decision number.")))
+    if number:
+        out.decision = (number, decided, authority)
+    category, deadline = text("remediation_category"), date_cell("remediation_deadline")
+    if category:
+        code = CATEGORY_NAMES.get(category) or (
+            category.lower() if category.lower() in RemediationCategory.__members__ else None
+        )
+        if code is None:
+            out.errors.append(
+                ("remediation_category", _l("Write 依法取缔, 清理合并, 规范整治 or 保留."))
+            )
+        else:
+            out.plan = (code, deadline)
+    status = text("remediation_status")
+    if status:
+        out.plan_status = STATUS_NAMES.get(status) or (
+            status.lower() if status.lower() in RemediationStatus.__members__ else None
+        )
+        if out.plan_status is None:
+            out.errors.append(("remediation_status", _l("Unknown remediation status.")))
 
 
 def normalise_code_or_none(value: Any) -> str | None:

@@ -22,11 +22,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.clock import local_date, utcnow
 from ..core.errors import UserError
 from ..extensions import db
 from ..outfalls import ledger
 from ..outfalls.models import Outfall
-from . import headers, readers, registry
+from . import headers, readers, records, registry
 from .normalise import Note
 from .rows import Lookups, RowResult, read_row
 
@@ -95,9 +96,13 @@ def run(
 ) -> Report:
     """Check every row of the file and, when `apply` and no row is refused, write them.
 
-    `progress(done, total)` follows the rows (an apply counts each row twice: checked,
-    then written). `checkpoint(last_row, written)` is called after each written batch
-    with its last sheet row and the created/updated counts so far; it may commit.
+    Without `checkpoint` an apply is one reading in one transaction (all or nothing): each
+    batch is written as soon as it is judged, and a refused row rolls the session back
+    (the caller commits an applied report). With `checkpoint(last_row, written)` (the
+    upload page's job) the whole file is checked first, then written batch by batch, and
+    `checkpoint` is called after each written batch with its last sheet row and the
+    created/updated counts so far; it may commit. `progress(done, total)` follows the
+    rows (checked, then written: each row twice with a checkpoint).
 
     Raises:
         UserError: the file is refused as a whole (see readers), or has no header.
@@ -105,6 +110,12 @@ def run(
     """
     header, sheet = _header(path, filename)
     options = (actor, crs, create_waters, confirm_boundary, progress)
+    if apply and checkpoint is None:
+        outcomes = _pass(path, filename, header, True, *options, None, 1, sheet=sheet, strict=True)
+        if any(o.status == "refused" for o in outcomes):
+            db.session.rollback()
+            return Report(filename, header, outcomes, applied=False)
+        return Report(filename, header, outcomes, applied=True)
     outcomes = _pass(path, filename, header, False, *options, None, 2 if apply else 1, sheet=sheet)
     if not apply or any(o.status == "refused" for o in outcomes):
         return Report(filename, header, outcomes, applied=False)
@@ -160,13 +171,16 @@ def _pass(
     done=0,
     only: set[int] | None = None,
     sheet: readers.Sheet | None = None,
+    strict: bool = False,
 ) -> list[RowOutcome]:
     """One reading of the file: judge every row (or those in `only`), and with `write`
-    write each batch. `done` rows were processed before this pass (for `progress`)."""
+    write each batch. `done` rows were processed before this pass (for `progress`).
+    `strict`: after a refused row nothing more is written (the caller rolls back)."""
     config = current_app.config
     sheet = sheet or _open(path, filename)
     names = Lookups.load()
     lookups = ledger.BatchLookups()
+    context = records.FileContext.load()
     total = None
     if sheet.height:
         total = (sheet.height - header.data_start) * passes
@@ -178,23 +192,28 @@ def _pass(
     batch: list[tuple[int, list]] = []
     limit = config["IMPORT_MAX_ROWS"] + header.data_start
 
+    writing = [write]
+
     def flush_batch():
-        outcomes.extend(
-            _batch(
-                batch,
-                header,
-                names,
-                lookups,
-                seen,
-                write,
-                actor,
-                filename,
-                crs,
-                create_waters,
-                confirm_boundary,
-                counts,
-            )
+        judged = _batch(
+            batch,
+            header,
+            names,
+            lookups,
+            seen,
+            writing[0],
+            actor,
+            filename,
+            crs,
+            create_waters,
+            confirm_boundary,
+            counts,
+            context,
+            strict,
         )
+        outcomes.extend(judged)
+        if strict and any(o.status == "refused" for o in judged):
+            writing[0] = False
         if write and checkpoint is not None:
             checkpoint(batch[-1][0], dict(counts))
         batch.clear()
@@ -233,6 +252,8 @@ def _batch(
     create_waters,
     confirm_boundary,
     counts,
+    context: "records.FileContext",
+    strict: bool = False,
 ) -> list[RowOutcome]:
     """Judge a batch of rows with what they ask loaded at once; with `write`, write them."""
     read = []
@@ -250,6 +271,9 @@ def _batch(
             .options(selectinload(Outfall.responsible_links))
         )
     }
+    held = records.BatchRecords.load(list(existing.values()))
+    now = utcnow()
+    today = local_date(now)
     lookups.prefetch(
         codes,
         existing.values(),
@@ -274,9 +298,9 @@ def _batch(
     else:
         for name, credit in new:
             lookups.plan_entity(name, credit)
-    outcomes, plans = [], []
+    outcomes, plans, works = [], [], []
     for number, row in read:
-        outcome, planned = _one(
+        outcome, planned, work = _one(
             number,
             row,
             header,
@@ -288,14 +312,38 @@ def _batch(
             actor,
             reason,
             confirm_boundary,
+            held,
+            context,
+            today,
         )
         outcomes.append(outcome)
         if planned is not None:
             plans.append(planned)
-    if write and plans:
-        ledger.write_batch(plans, actor=actor, reason=reason, lookups=lookups)
-        for p in plans:
-            counts["created" if p.outfall is None else "updated"] += 1
+        if work is not None:
+            works.append(work)
+    if strict and any(o.status == "refused" for o in outcomes):
+        write = False
+    if write and (plans or works):
+        entries: list[dict[str, Any]] = []
+        new_ids = ledger.write_batch(
+            plans, actor=actor, reason=reason, lookups=lookups, now=now, entries=entries
+        )
+        ids = {code: o.id for code, o in existing.items()}
+        ids.update(zip([p.data.code for p in plans if p.outfall is None], new_ids, strict=True))
+        records.write(
+            works,
+            entries,
+            outfall_ids=ids,
+            new_ids=set(new_ids),
+            outfalls=existing,
+            actor=actor,
+            reason=reason,
+            now=now,
+            today=today,
+        )
+        for o in outcomes:
+            if o.status in counts:
+                counts[o.status] += 1
     return outcomes
 
 
@@ -311,8 +359,12 @@ def _one(
     actor,
     reason,
     confirm_boundary,
-) -> tuple[RowOutcome, "ledger.Plan | None"]:
-    """One row's outcome, and its plan when something is to be written."""
+    held: "records.BatchRecords",
+    context: "records.FileContext",
+    today,
+) -> tuple[RowOutcome, "ledger.Plan | None", "records.Work | None"]:
+    """One row's outcome, its plan when the outfall is to be written, and what else it
+    writes (a decision, a plan)."""
     outcome = RowOutcome(number, "refused", notes=row.notes)
     code = row.values["code"]
 
@@ -324,11 +376,11 @@ def _one(
         outcome.messages.append(
             (cell("code"), str(_l("The same code as row %(n)s.", n=seen[code])))
         )
-        return outcome, None
+        return outcome, None, None
     seen[code] = number
     if row.errors:
         outcome.messages += [(cell(k), str(m)) for k, m in row.errors]
-        return outcome, None
+        return outcome, None, None
     outfall = existing.get(code)
     values = dict(row.values)
     kind_sea = values["water_kind"] == "sea"
@@ -382,10 +434,15 @@ def _one(
             (cell(LEDGER_FIELDS.get(p.field, p.field or "code")), str(p.message))
             for p in planned.problems
         ]
-        return outcome, None
+        return outcome, None, None
+    verdict = records.judge(row, data, outfall, held, context, today)
+    outcome.notes += verdict.notes
+    if verdict.refusals:
+        outcome.messages += [(cell(key), str(m)) for key, m in verdict.refusals]
+        return outcome, None, None
     if outfall is None:
         outcome.status = "created"
-        return outcome, planned
-    outcome.status = "updated" if planned.changes else "unchanged"
-    outcome.changes = planned.changes
-    return outcome, planned if planned.changes else None
+        return outcome, planned, verdict.work
+    outcome.changes = planned.changes + verdict.changes
+    outcome.status = "updated" if outcome.changes else "unchanged"
+    return outcome, planned if planned.changes else None, verdict.work

@@ -14,11 +14,12 @@ Services flush, never commit; the view commits once, then calls `publish_files`.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..agencies.models import StaffMember
 from ..core.clock import local_date
@@ -219,6 +220,64 @@ def create_approval(
     db.session.flush()
     _record(approval, "approval_created", {}, reason.strip(), actor, now, source)
     return Published(approval, staged)
+
+
+def create_approvals(
+    items: Sequence[tuple[int, ApprovalInput]], entries: list[dict[str, Any]]
+) -> None:
+    """`create_approval` for many outfalls at once (the import), without documents: the
+    decisions in one insert; their history entries are appended to `entries`, for the
+    caller to record with the rest of its batch (`history.record_many`). Items are
+    (outfall id, decision), each already judged by `check_input`."""
+    if not items:
+        return
+    table = Approval.__table__
+    rows, shown = [], []
+    for outfall_id, data in items:
+        # The values create_approval writes and records, without an ORM object per row.
+        row = SimpleNamespace(
+            outfall_id=outfall_id,
+            state=ApprovalState.current,
+            change_reason="",
+            revocation_reason="",
+            replaces_id=None,
+            revoked_on=None,
+        )
+        _apply(row, data)
+        rows.append({name: getattr(row, name) for name in _INSERTED})
+        shown.append(history.snapshot(row, FIELDS))
+    ids = (
+        db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    entries += [
+        {
+            "chain": history.outfall_chain(row["outfall_id"]),
+            "subject_kind": "approval",
+            "subject_id": aid,
+            "outfall_id": row["outfall_id"],
+            "action": "approval_created",
+            "changes": history.diff({}, after, public=FIELDS),
+        }
+        for aid, row, after in zip(ids, rows, shown, strict=True)
+    ]
+
+
+_INSERTED = (
+    "outfall_id",
+    "kind",
+    "decision_no",
+    "authority",
+    "decided_on",
+    "valid_until",
+    "permitted_daily_volume_m3",
+    "limits",
+    "note",
+    "state",
+    "change_reason",
+    "revocation_reason",
+)
 
 
 def _replace(

@@ -968,6 +968,8 @@ def changes_for(
     outfall: Outfall, data: OutfallData, lookups: Lookups | None = None
 ) -> list[dict[str, Any]]:
     """What `update` would change (field, old, new, public), writing nothing."""
+    if OutfallData.from_outfall(outfall) == data:
+        return []  # the history form is a function of the data: nothing would differ
     look = lookups or Lookups()
     return _diff(_snapshot(outfall, look), _values(data, _status(outfall, look), look))
 
@@ -1142,10 +1144,12 @@ def write_batch(
     lookups: BatchLookups,
     source: str = "import",
     now: datetime | None = None,
+    entries: list[dict[str, Any]] | None = None,
 ) -> list[int]:
     """Write the accepted plans of a batch as `create` and `update` would, in a few
     statements: bulk inserts of the new outfalls and their links, one flush of the
-    changed ones, their history entries in one insert (`history.record_many`). Returns
+    changed ones, their history entries in one insert (`history.record_many`; with
+    `entries`, appended to it for the caller to record together with its own). Returns
     the new outfalls' ids. Plans with problems or without changes are skipped.
 
     Raises:
@@ -1167,7 +1171,8 @@ def write_batch(
             )
         return [gov[data.region_id]]
 
-    entries: list[dict[str, Any]] = []
+    deferred = entries is not None
+    entries = entries if entries is not None else []
     new_ids: list[int] = []
     if creates:
         linked = [responsible(p.data) for p in creates]
@@ -1258,7 +1263,8 @@ def write_batch(
                     "changes": [*p.changes, version],
                 }
             )
-    history.record_many(entries, actor=actor, reason=reason, source=source, now=now)
+    if not deferred:
+        history.record_many(entries, actor=actor, reason=reason, source=source, now=now)
     if new_ids:
         from ..search.hooks import outfalls_changed
 

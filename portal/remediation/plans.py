@@ -17,11 +17,13 @@ by then signed off, per a source document; each change goes on the targets' own 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..agencies.models import Department, Role, StaffMember
+from ..core.bulk import note_regions
 from ..core.codes import normalise_code
 from ..core.errors import UserError
 from ..extensions import db
@@ -139,6 +141,12 @@ def check_plan(
     saved)."""
     if not may_edit(actor, outfall):
         return None, [UserError(_l("You may not edit this outfall's plan."))]
+    return plan_rules(outfall, data)
+
+
+def plan_rules(outfall: Outfall, data: PlanData) -> tuple[Outfall | None, list[UserError]]:
+    """`check_plan` without the actor's permission (the import's data officer keeps the
+    whole registry): the merge target and every problem with the plan."""
     plan = outfall.remediation_plan
     if plan is not None and plan.status in LOCKED:
         return None, [
@@ -193,6 +201,15 @@ def _snapshot(plan: RemediationPlan | None) -> dict:
     }
 
 
+def status_after(category: RemediationCategory, status: RemediationStatus) -> RemediationStatus:
+    """The status a plan of `category` has once saved from `status`."""
+    if category is RemediationCategory.retain:
+        return S.retained
+    if status in BEFORE_PLAN:
+        return S.plan_approved
+    return status  # plan approved or being remediated: stays
+
+
 def save_plan(
     actor: StaffMember, outfall: Outfall, data: PlanData, reason: str, today: date
 ) -> RemediationPlan:
@@ -200,6 +217,20 @@ def save_plan(
     target, problems = check_plan(actor, outfall, data)
     if problems:
         raise problems[0]
+    return write_plan(actor, outfall, data, target, reason, today)
+
+
+def write_plan(
+    actor: StaffMember | None,
+    outfall: Outfall,
+    data: PlanData,
+    target: Outfall | None,
+    reason: str,
+    today: date,
+    *,
+    source: str = "form",
+) -> RemediationPlan:
+    """Write a plan `check_plan` (or `plan_rules`) accepted, with its merge target."""
     plan = outfall.remediation_plan
     reason = (reason or "").strip()
     if plan is not None and not reason:
@@ -220,12 +251,7 @@ def save_plan(
     plan.milestones = kept + [
         RemediationMilestone(title=title, due_on=due) for due, title in sorted(data.milestones)
     ]
-    if data.category is RemediationCategory.retain:
-        status = S.retained
-    elif plan.status in BEFORE_PLAN:
-        status = S.plan_approved
-    else:
-        status = plan.status  # plan approved or being remediated: stays
+    status = status_after(data.category, plan.status)
     if status is not plan.status:
         plan.status = status
         plan.events.append(RemediationEvent(status=status, occurred_on=today, note=reason))
@@ -239,8 +265,69 @@ def save_plan(
         changes=diff(before, _snapshot(plan), public=set(_snapshot(plan))),
         reason=reason,
         actor=actor,
+        source=source,
     )
     return plan
+
+
+def create_plans(
+    items: Sequence[tuple[int, int | None, PlanData]],
+    entries: list[dict],
+    *,
+    reason: str,
+    today: date,
+) -> None:
+    """`save_plan` for many outfalls without a plan (the import), in a few statements: the
+    plans and their first events each in one insert; their history entries are appended to
+    `entries`, for the caller to record with the rest of its batch (`record_many`). Items
+    are (outfall id, its region id, the plan), already judged by `plan_rules`; merge plans
+    (which name a target) are not written this way."""
+    if not items:
+        return
+    plan_table, event_table = RemediationPlan.__table__, RemediationEvent.__table__
+    rows = []
+    for outfall_id, _region, data in items:
+        assert data.category is not RemediationCategory.merge
+        rows.append(
+            {
+                "outfall_id": outfall_id,
+                "category": data.category,
+                "status": status_after(data.category, S.identified),
+                "measures": (data.measures or "").strip(),
+                "deadline": data.deadline,
+                "transition_until": data.transition_until,
+                "transition_reason": (data.transition_reason or "").strip(),
+                "responsible_department_id": data.responsible_department_id,
+            }
+        )
+    ids = (
+        db.session.execute(
+            insert(plan_table).returning(plan_table.c.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        insert(event_table),
+        [
+            {"plan_id": pid, "status": row["status"], "occurred_on": today, "note": reason}
+            for pid, row in zip(ids, rows, strict=True)
+        ],
+    )
+    for pid, row in zip(ids, rows, strict=True):
+        # The snapshot save_plan records, without an ORM object per row.
+        after = _snapshot(SimpleNamespace(**row, merge_target=None, milestones=[]))
+        entries.append(
+            {
+                "chain": outfall_chain(row["outfall_id"]),
+                "subject_kind": "plan",
+                "subject_id": pid,
+                "outfall_id": row["outfall_id"],
+                "action": "plan_created",
+                "changes": diff({}, after, public=set(after)),
+            }
+        )
+    note_regions(db.session, {region for _o, region, _d in items})  # the progress rollup
 
 
 # --- Targets ------------------------------------------------------------------------------

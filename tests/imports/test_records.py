@@ -215,3 +215,18 @@ def test_a_status_the_portal_does_not_have_is_noted_not_written(place, tmp_path)
     assert outcome.status == "created"
     assert [n.kind for key, n in outcome.notes if key == "remediation_status"] == ["plan_status"]
     assert _outfall(1).remediation_plan.status is RemediationStatus.plan_approved
+
+
+def test_an_outfall_without_plan_gets_one_from_a_later_sheet(place, tmp_path):
+    path = _sheet(tmp_path / "a.xlsx", [_row(1)])
+    run(path, path.name, apply=True)
+    db.session.commit()
+    assert _outfall(1).remediation_plan is None
+    db.session.expunge_all()
+    later = _sheet(tmp_path / "b.xlsx", [_row(1, cat="保留", status="保留")])
+    report = run(later, later.name, apply=True)
+    db.session.commit()
+    (outcome,) = report.outcomes
+    assert outcome.status == "updated"
+    assert outcome.changes == [{"field": "remediation_category", "old": "", "new": "保留"}]
+    assert _outfall(1).remediation_plan.status is RemediationStatus.retained

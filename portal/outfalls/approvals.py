@@ -264,20 +264,7 @@ def create_approvals(
     ]
 
 
-_INSERTED = (
-    "outfall_id",
-    "kind",
-    "decision_no",
-    "authority",
-    "decided_on",
-    "valid_until",
-    "permitted_daily_volume_m3",
-    "limits",
-    "note",
-    "state",
-    "change_reason",
-    "revocation_reason",
-)
+_INSERTED = ("outfall_id", *FIELDS)  # a new decision's columns: what history records
 
 
 def _replace(

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.bulk import fewer_collections
 from ..core.clock import local_date, utcnow
 from ..core.errors import UserError
 from ..extensions import db
@@ -82,6 +83,7 @@ def _column(header: headers.Header, key: str) -> str:
     return letters
 
 
+@fewer_collections()  # a bulk write (see core.bulk)
 def run(
     path: Path,
     filename: str,

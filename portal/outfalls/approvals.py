@@ -246,11 +246,18 @@ def create_approvals(
         _apply(row, data)
         rows.append({name: getattr(row, name) for name in _INSERTED})
         shown.append(history.snapshot(row, FIELDS))
-    ids = (
-        db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
+    # One executemany, then the new ids by outfall (each has this one current decision):
+    # RETURNING in the rows' order would insert them one at a time.
+    db.session.execute(insert(table), rows)
+    outfall_ids = [row["outfall_id"] for row in rows]
+    by_outfall = dict(
+        db.session.execute(
+            select(table.c.outfall_id, table.c.id).where(
+                table.c.outfall_id.in_(outfall_ids), table.c.state == ApprovalState.current
+            )
+        ).all()
     )
+    ids = [by_outfall[oid] for oid in outfall_ids]
     entries += [
         {
             "chain": history.outfall_chain(row["outfall_id"]),

@@ -300,13 +300,18 @@ def create_plans(
                 "responsible_department_id": data.responsible_department_id,
             }
         )
-    ids = (
+    # One executemany, then the new ids by outfall (one plan each): RETURNING in the rows'
+    # order would insert them one at a time.
+    db.session.execute(insert(plan_table), rows)
+    outfall_ids = [row["outfall_id"] for row in rows]
+    by_outfall = dict(
         db.session.execute(
-            insert(plan_table).returning(plan_table.c.id, sort_by_parameter_order=True), rows
-        )
-        .scalars()
-        .all()
+            select(plan_table.c.outfall_id, plan_table.c.id).where(
+                plan_table.c.outfall_id.in_(outfall_ids)
+            )
+        ).all()
     )
+    ids = [by_outfall[oid] for oid in outfall_ids]
     db.session.execute(
         insert(event_table),
         [

@@ -1,9 +1,9 @@
 """A streaming .xlsx writer: rows go into the zip entry as they come (memory stays flat).
 
-Why not a library: on 100k rows × 22 columns, openpyxl write_only took 17.7 s,
+Why not a library: writing 100k rows × 22 columns took openpyxl write_only 17.7 s,
 XlsxWriter (constant_memory) 12.1 s and pyexcelerate 10.1 s (holding every row, 111 MB),
-against a budget of 10 s for the whole export; this writer takes about 2 s
-(benchmarks/import_bench.py, BENCHMARKS.md).
+this writer 2.0 s; with the export's reading, 28.5 s, 19.1 s and 4.9–6.3 s, against a
+budget of 10 s (2 cores, other work running; benchmarks/import_bench.py).
 
 It writes what the inventory needs and no more: strings (inline, so nothing is held
 back for a shared-string table), numbers and booleans; a bold-free default style; one

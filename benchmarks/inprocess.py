@@ -120,7 +120,8 @@ def markdown(result: dict) -> list[str]:
         "database through the import service the CLI and the upload page use: dry run, then "
         "apply (all or nothing), then the GB18030 CSV of the same rows, which then finds "
         "every row unchanged; then the registry exported as the import template. *Peak RSS* "
-        f"is the process's high-water mark after each step; {_load(imports)}.",
+        "is the process's high-water mark during each step (reset before it on Linux); "
+        f"{_load(imports)}.",
         "",
         "| Step | seconds | peak RSS MiB | Budget | |",
         "|---|---:|---:|---|---|",

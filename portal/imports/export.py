@@ -4,16 +4,28 @@ public list is, so that export → import changes nothing; and the empty templat
 import csv
 import io
 from collections.abc import Iterator
+from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased
 
+from ..agencies.models import Department
+from ..core import xlsx
+from ..core.clock import local_today
 from ..extensions import db
-from ..outfalls.models import Outfall, OutfallResponsibility
+from ..geo.models import Region, WaterBody
+from ..outfalls.legal import approval_in_force
+from ..outfalls.models import (
+    Approval,
+    Entity,
+    Outfall,
+    OutfallResponsibility,
+    RemediationPlan,
+)
 from ..outfalls.services import OutfallFilters, filtered
 from .headers import FIELDS
-from .rows import CHANNEL_NAMES, L1_NAMES, L2_NAMES
+from .rows import CATEGORY_NAMES, CHANNEL_NAMES, L1_NAMES, L2_NAMES, STATUS_NAMES
 
 COLUMNS = (
     "code",
@@ -33,60 +45,175 @@ COLUMNS = (
     "management",
     "department",
     "channel",
+    "approval_no",
+    "approval_date",
+    "remediation_category",
+    "remediation_status",
     "signboard_on",
 )
 HEADINGS = [FIELDS[key][0] for key in COLUMNS]
-_CHANNEL = {v: k for k, v in reversed(CHANNEL_NAMES.items())}
+
+
+def _first_names(names: dict[str, str]) -> dict[str, str]:
+    """code → the first name the sheets use for it (the one the export writes)."""
+    out: dict[str, str] = {}
+    for name, code in names.items():
+        out.setdefault(code, name)
+    return out
+
+
+_CHANNEL = _first_names(CHANNEL_NAMES)
+_CATEGORY = _first_names(CATEGORY_NAMES)
+_STATUS = _first_names(STATUS_NAMES)
 BATCH = 2000
 
+# The batch's query: Core columns, not ORM objects (100k rows read in 3.7 s, against
+# 18.8 s as ORM objects with their plans and approvals loaded).
+# Everything joined besides Outfall is aliased: the filters' subqueries select from
+# regions, water bodies and plans too, and must never be correlated with these joins.
+_region = aliased(Region)
+_water = aliased(WaterBody)
+_management = aliased(Entity)
+_department = aliased(Department)
+_plan = aliased(RemediationPlan)
+_COLUMNS = (
+    Outfall.id,
+    Outfall.code,
+    Outfall.name,
+    Outfall.category_l1,
+    Outfall.category_l2,
+    Outfall.water_kind,
+    Outfall.lon,
+    Outfall.lat,
+    _region.code,
+    Outfall.address,
+    _water.name,
+    _water.code,
+    _management.name,
+    _department.name,
+    Outfall.channel_kind,
+    _plan.category,
+    _plan.status,
+    Outfall.signboard_installed_on,
+)
 
-def _row(o: Outfall) -> list:
-    links = o.responsible_links
-    return [
-        o.code,
-        o.name,
-        o.category_l1.value,
-        o.category_l2.value if o.category_l2 else "",
-        "入海" if o.water_kind.value == "sea" else "入河",
-        o.lon if o.lon is not None else "",
-        o.lat if o.lat is not None else "",
-        "WGS84",
-        o.region.code,
-        o.address,
-        o.water_body.name,
-        o.water_body.code or "",
-        "；".join(link.entity.name for link in links),
-        "；".join(link.entity.credit_code or "" for link in links),
-        o.management_entity.name if o.management_entity else "",
-        o.supervising_department.name if o.supervising_department else "",
-        _CHANNEL.get(o.channel_kind.value, "") if o.channel_kind else "",
-        o.signboard_installed_on.isoformat() if o.signboard_installed_on else "",
-    ]
+
+def _batch_query(filters: OutfallFilters, after: str):
+    query = (
+        select(*_COLUMNS)
+        .select_from(Outfall)
+        .join(_region, _region.id == Outfall.region_id)
+        .join(_water, _water.id == Outfall.water_body_id)
+        .outerjoin(_management, _management.id == Outfall.management_entity_id)
+        .outerjoin(_department, _department.id == Outfall.supervising_department_id)
+        .outerjoin(_plan, _plan.outfall_id == Outfall.id)
+    )
+    return filtered(query, filters).where(Outfall.code > after).order_by(Outfall.code).limit(BATCH)
+
+
+def _responsible(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each outfall's responsible entities' names and credit codes, primary first."""
+    found = db.session.execute(
+        select(OutfallResponsibility.outfall_id, Entity.name, Entity.credit_code)
+        .join(Entity, Entity.id == OutfallResponsibility.entity_id)
+        .where(OutfallResponsibility.outfall_id.in_(ids))
+        .order_by(
+            OutfallResponsibility.outfall_id,
+            OutfallResponsibility.is_primary.desc(),
+            OutfallResponsibility.entity_id,
+        )
+    )
+    out = {}
+    for outfall_id, links in groupby(found, key=lambda row: row.outfall_id):
+        links = list(links)
+        out[outfall_id] = (
+            "；".join(link.name for link in links),
+            "；".join(link.credit_code or "" for link in links),
+        )
+    return out
+
+
+def _in_force(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each outfall's decision in force today (legal.approval_in_force): number, ISO date."""
+    found = db.session.execute(
+        select(
+            Approval.outfall_id,
+            Approval.id,
+            Approval.decision_no,
+            Approval.decided_on,
+            Approval.valid_until,
+            Approval.revoked_on,
+            Approval.state,
+        )
+        .where(Approval.outfall_id.in_(ids))
+        .order_by(Approval.outfall_id)
+    )
+    today = local_today()
+    out = {}
+    for outfall_id, approvals in groupby(found, key=lambda row: row.outfall_id):
+        approval = approval_in_force(approvals, today)
+        if approval is not None:
+            out[outfall_id] = (approval.decision_no, approval.decided_on.isoformat())
+    return out
 
 
 def rows(filters: OutfallFilters) -> Iterator[list]:
     """Every matching outfall as a template row, by code, in keyset batches (flat memory)."""
     after = ""
+    none = ("", "")
     while True:
-        batch = db.session.scalars(
-            filtered(select(Outfall), filters)
-            .where(Outfall.code > after)
-            .options(
-                joinedload(Outfall.region),
-                joinedload(Outfall.water_body),
-                joinedload(Outfall.management_entity),
-                joinedload(Outfall.supervising_department),
-                selectinload(Outfall.responsible_links).joinedload(OutfallResponsibility.entity),
-            )
-            .order_by(Outfall.code)
-            .limit(BATCH)
-        ).all()
+        batch = db.session.execute(_batch_query(filters, after)).all()
         if not batch:
             return
-        for outfall in batch:
-            yield _row(outfall)
+        ids = [row.id for row in batch]
+        responsible, approvals = _responsible(ids), _in_force(ids)
+        for (
+            outfall_id,
+            code,
+            name,
+            l1,
+            l2,
+            water_kind,
+            lon,
+            lat,
+            region_code,
+            address,
+            water_name,
+            water_code,
+            management,
+            department,
+            channel,
+            category,
+            status,
+            signboard_on,
+        ) in batch:
+            names, credit_codes = responsible.get(outfall_id, none)
+            approval_no, approval_date = approvals.get(outfall_id, none)
+            yield [
+                code,
+                name,
+                l1.value,
+                l2.value if l2 else "",
+                "入海" if water_kind.value == "sea" else "入河",
+                lon if lon is not None else "",
+                lat if lat is not None else "",
+                "WGS84",
+                region_code,
+                address,
+                water_name,
+                water_code or "",
+                names,
+                credit_codes,
+                management or "",
+                department or "",
+                _CHANNEL.get(channel.value, "") if channel else "",
+                approval_no,
+                approval_date,
+                _CATEGORY[category.value] if category else "",
+                _STATUS[status.value] if status else "",
+                signboard_on.isoformat() if signboard_on else "",
+            ]
         after = batch[-1].code
-        db.session.expunge_all()
 
 
 def csv_chunks(filters: OutfallFilters) -> Iterator[bytes]:
@@ -95,32 +222,38 @@ def csv_chunks(filters: OutfallFilters) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(HEADINGS)
     yield "\ufeff".encode() + buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
     for n, row in enumerate(rows(filters), 1):
-        if n % 500 == 1:
-            buffer.seek(0)
-            buffer.truncate()
         writer.writerow(row)
         if n % 500 == 0:
             yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode()
 
 
-def write_xlsx(filters: OutfallFilters | None, out) -> None:
-    """The export (or, with filters None, the empty template) as .xlsx, write-only."""
-    from openpyxl import Workbook
+def _sheets(filters: OutfallFilters | None) -> list:
+    data = rows(filters) if filters is not None else iter(())
+    guide = [["列 / Column", "说明 / Meaning", "可填的值 / Allowed values"]]
+    guide += [[FIELDS[key][0], *GUIDE[key]] for key in COLUMNS]
+    return [(_("Outfalls"), _with_header(data)), (_("Columns"), guide)]
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Outfalls"))
-    sheet.append(HEADINGS)
-    if filters is not None:
-        for row in rows(filters):
-            sheet.append(row)
-    guide = book.create_sheet(_("Columns"))
-    guide.append(["列 / Column", "说明 / Meaning", "可填的值 / Allowed values"])
-    for key in COLUMNS:
-        guide.append([FIELDS[key][0], *GUIDE[key]])
-    book.save(out)
+
+def _with_header(data: Iterator[list]) -> Iterator[list]:
+    yield HEADINGS
+    yield from data
+
+
+def xlsx_chunks(filters: OutfallFilters | None) -> Iterator[bytes]:
+    """The export (or, with filters None, the empty template) as .xlsx, streamed."""
+    return xlsx.chunks(_sheets(filters))
+
+
+def write_xlsx(filters: OutfallFilters | None, out) -> None:
+    """The export (or, with filters None, the empty template) as .xlsx into a file or path."""
+    xlsx.write(out, _sheets(filters))
 
 
 _L1 = "、".join(f"{code} {name}" for name, code in L1_NAMES.items())
@@ -151,7 +284,17 @@ GUIDE = {
     ),
     "management": ("管理主体 / management entity", "单位名称 / name"),
     "department": ("监管部门 / supervising department", "部门全称 / the department's name"),
-    "channel": ("排放方式 / discharge channel", "明渠、管道、泵站、涵闸、箱涵、其他"),
+    "channel": ("排放方式 / discharge channel", "、".join(_CHANNEL.values())),
+    "approval_no": (
+        "审批（登记、备案）文号 / decision number",
+        "导出为现行有效的决定 / the decision in force when exported",
+    ),
+    "approval_date": (
+        "审批（登记、备案）日期 / decision date",
+        "2023-05-01、2023年5月1日、2023/05/01",
+    ),
+    "remediation_category": ("整治类型 / remediation category", "、".join(_CATEGORY.values())),
+    "remediation_status": ("整治状态 / remediation status", "、".join(_STATUS.values())),
     "signboard_on": (
         "标识牌设立日期 / signboard installed on",
         "2023-05-01、2023年5月1日、2023/05/01",

@@ -82,9 +82,33 @@ def test_export_and_template_downloads(officer):
     with officer.get("/manage/import/export.csv?type=GY") as r:
         assert r.data.startswith(b"\xef\xbb\xbf") and "排污口编码" in r.data.decode("utf-8-sig")
     with officer.get("/manage/import/template.xlsx") as r:
+        assert r.mimetype.endswith(".sheet")
         assert len(openpyxl.load_workbook(io.BytesIO(r.data)).worksheets) == 2
-    with officer.get("/manage/import/export.xlsx") as r:
+    with officer.get("/manage/import/export.xlsx?type=GY") as r:
         assert r.status_code == 200
+        assert 'filename="outfalls.xlsx"' in r.headers["Content-Disposition"]
+        sheet = openpyxl.load_workbook(io.BytesIO(r.data)).worksheets[0]
+        assert sheet["A1"].value == "排污口编码"
+
+
+def test_xlsx_export_streams_rows_as_the_client_reads(officer, monkeypatch):
+    from portal.imports import export
+
+    read = []
+
+    def rows(filters):
+        for n in range(3000):
+            read.append(n)
+            yield [f"QJ01450702GY{n:04d}", f"测试排污口{n}"]
+
+    monkeypatch.setattr(export, "rows", rows)
+    monkeypatch.setattr("portal.core.xlsx._CHUNK", 4096)
+    with officer.get("/manage/import/export.xlsx", buffered=False) as r:
+        # The test client reads the first chunk; the rest is not built yet.
+        assert r.status_code == 200 and len(read) < 3000
+        data = b"".join(r.response)
+    assert len(read) == 3000
+    assert openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].max_row == 3001
 
 
 def test_signboards_batch_download(officer, seed):

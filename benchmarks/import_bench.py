@@ -26,11 +26,17 @@ HEADER = [
     "审批（登记、备案）文号",
     "审批日期",
     "整治类型",
+    "整治时限",
     "整治状态",
     "标识牌设立日期",
 ]
-# 一口一策 of the generated rows, in turn (the export writes the same names back).
-PLANS = (("规范整治", "整治中"), ("依法取缔", "已销号"), ("保留", "保留"))
+# 一口一策 of the generated rows, in turn: category, deadline, status (what an import
+# creates: a plan approved, or retained).
+PLANS = (
+    ("规范整治", "2027年12月31日", "方案已批复"),
+    ("依法取缔", "2027/6/30", "方案已批复"),
+    ("保留", "", "保留"),
+)
 
 
 def _rows(count: int):
@@ -74,46 +80,6 @@ def _status_mb(key: str) -> float | None:
     return None
 
 
-def _fill_decisions(db) -> None:
-    """Until the import reads the four columns: what it would create, inserted directly
-    (a decision for every even row, a plan for each, as the generated sheet has them)."""
-    from datetime import date
-
-    from sqlalchemy import func, insert, select
-
-    from portal.imports.rows import CATEGORY_NAMES, STATUS_NAMES
-    from portal.outfalls.models import Approval, ApprovalKind, Outfall, RemediationPlan
-
-    if db.session.scalar(select(func.count()).select_from(RemediationPlan)):
-        return
-    ids = db.session.execute(select(Outfall.id, Outfall.code).order_by(Outfall.code)).all()
-    approvals, plans = [], []
-    for outfall_id, code in ids:
-        n = int(code[-6:])
-        if n % 2 == 0:
-            approvals.append(
-                dict(
-                    outfall_id=outfall_id,
-                    kind=ApprovalKind.approval,
-                    decision_no=f"钦环审〔2023〕{n}号",
-                    authority="钦州市生态环境局",
-                    decided_on=date(2023, 5, 1),
-                    limits={},
-                )
-            )
-        category, status = PLANS[n % 3]
-        plans.append(
-            dict(
-                outfall_id=outfall_id,
-                category=CATEGORY_NAMES[category],
-                status=STATUS_NAMES[status],
-            )
-        )
-    db.session.execute(insert(Approval), approvals)
-    db.session.execute(insert(RemediationPlan), plans)
-    db.session.commit()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -122,7 +88,6 @@ def main() -> None:
     args = parser.parse_args()
     from openpyxl import Workbook
 
-    from portal import create_app
     from portal.extensions import db
     from portal.imports import export, signboards
     from portal.imports.service import run
@@ -140,18 +105,7 @@ def main() -> None:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         writer.writerows(_rows(args.rows))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "bench",
-            "SEARCH_AUTO_INDEX": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite'}",
-            "PUBLIC_BASE_URL": "https://pwk.example.test",
-            "IMPORT_MAX_ROWS": 1_000_000,
-            "UPLOAD_DIR": str(work / "uploads"),
-            "SEARCH_INDEX_DIR": str(work / "index"),
-        }
-    )
+    app = _app(work, "bench")
     print(
         f"| step ({args.rows} rows) | seconds | peak RSS MB | step: RSS at start → peak MB |"
         "\n|---|---|---|---|"
@@ -180,21 +134,22 @@ def main() -> None:
         )
         return result
 
+    # The GB18030 sheet is applied to a registry of its own (a fresh one, as the .xlsx).
+    with _app(work, "csv").app_context():
+        _scratch_registry(db)
+        step(
+            "import GB18030 .csv apply",
+            lambda: (run(gbk, gbk.name, apply=True), db.session.commit()),
+        )
     with app.app_context():
-        from portal.geo.models import Region, RegionLevel, WaterBody, WaterBodyKind
-
-        db.create_all()
-        db.session.add(Region(code="450702", name="钦南区", level=RegionLevel.county))
-        db.session.add(WaterBody(name="钦江", code="QJ01", kind=WaterBodyKind.river))
-        db.session.commit()
+        _scratch_registry(db)
         step("import .xlsx dry run", lambda: run(xlsx, xlsx.name, apply=False))
         db.session.rollback()
         step("import GB18030 .csv dry run", lambda: run(gbk, gbk.name, apply=False))
         db.session.rollback()
         step("import .xlsx apply", lambda: (run(xlsx, xlsx.name, apply=True), db.session.commit()))
-        step("import GB18030 .csv apply (all unchanged)", lambda: run(gbk, gbk.name, apply=True))
+        step("import .xlsx again (all unchanged)", lambda: run(xlsx, xlsx.name, apply=True))
         db.session.rollback()
-        _fill_decisions(db)
         step("export .xlsx", lambda: export.write_xlsx(OutfallFilters(), work / "out.xlsx"))
         step(
             "export .csv",
@@ -214,6 +169,39 @@ def main() -> None:
                 lambda: signboards_pdf(islice(contents, args.signboards), fh),
             )
     _finish(args, figures, work)
+
+
+def _app(work: Path, name: str):
+    from portal import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SEARCH_AUTO_INDEX": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / name}.sqlite",
+            "PUBLIC_BASE_URL": "https://pwk.example.test",
+            "IMPORT_MAX_ROWS": 1_000_000,
+            "UPLOAD_DIR": str(work / "uploads"),
+            "SEARCH_INDEX_DIR": str(work / f"index-{name}"),
+        }
+    )
+
+
+def _scratch_registry(db) -> None:
+    """The tables, the county, its river and the coordinating bureau (who decides)."""
+    from portal.agencies.models import Department
+    from portal.geo.models import Region, RegionLevel, WaterBody, WaterBodyKind
+
+    db.create_all()
+    db.session.add(Region(code="450702", name="钦南区", level=RegionLevel.county))
+    db.session.add(WaterBody(name="钦江", code="QJ01", kind=WaterBodyKind.river))
+    db.session.add(
+        Department(
+            slug="eeb", name="钦州市生态环境局", name_en="Ecology", phone="", is_coordinator=True
+        )
+    )
+    db.session.commit()
 
 
 def _write_chunks(chunks, path: Path) -> None:

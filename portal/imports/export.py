@@ -47,7 +47,9 @@ COLUMNS = (
     "channel",
     "approval_no",
     "approval_date",
+    "approval_authority",
     "remediation_category",
+    "remediation_deadline",
     "remediation_status",
     "signboard_on",
 )
@@ -93,6 +95,7 @@ _COLUMNS = (
     _department.name,
     Outfall.channel_kind,
     _plan.category,
+    _plan.deadline,
     _plan.status,
     Outfall.signboard_installed_on,
 )
@@ -133,14 +136,16 @@ def _responsible(ids: list[int]) -> dict[int, tuple[str, str]]:
     return out
 
 
-def _in_force(ids: list[int]) -> dict[int, tuple[str, str]]:
-    """Each outfall's decision in force today (legal.approval_in_force): number, ISO date."""
+def _in_force(ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Each outfall's decision in force today (legal.approval_in_force): number, ISO date,
+    authority."""
     found = db.session.execute(
         select(
             Approval.outfall_id,
             Approval.id,
             Approval.decision_no,
             Approval.decided_on,
+            Approval.authority,
             Approval.valid_until,
             Approval.revoked_on,
             Approval.state,
@@ -153,7 +158,11 @@ def _in_force(ids: list[int]) -> dict[int, tuple[str, str]]:
     for outfall_id, approvals in groupby(found, key=lambda row: row.outfall_id):
         approval = approval_in_force(approvals, today)
         if approval is not None:
-            out[outfall_id] = (approval.decision_no, approval.decided_on.isoformat())
+            out[outfall_id] = (
+                approval.decision_no,
+                approval.decided_on.isoformat(),
+                approval.authority,
+            )
     return out
 
 
@@ -184,11 +193,12 @@ def rows(filters: OutfallFilters) -> Iterator[list]:
             department,
             channel,
             category,
+            deadline,
             status,
             signboard_on,
         ) in batch:
             names, credit_codes = responsible.get(outfall_id, none)
-            approval_no, approval_date = approvals.get(outfall_id, none)
+            approval_no, approval_date, authority = approvals.get(outfall_id, ("", "", ""))
             yield [
                 code,
                 name,
@@ -209,7 +219,9 @@ def rows(filters: OutfallFilters) -> Iterator[list]:
                 _CHANNEL.get(channel.value, "") if channel else "",
                 approval_no,
                 approval_date,
+                authority,
                 _CATEGORY[category.value] if category else "",
+                deadline.isoformat() if deadline else "",
                 _STATUS[status.value] if status else "",
                 signboard_on.isoformat() if signboard_on else "",
             ]
@@ -293,7 +305,15 @@ GUIDE = {
         "审批（登记、备案）日期 / decision date",
         "2023-05-01、2023年5月1日、2023/05/01",
     ),
+    "approval_authority": (
+        "审批机关 / deciding authority",
+        "空白时为生态环境局 / the ecology bureau when blank",
+    ),
     "remediation_category": ("整治类型 / remediation category", "、".join(_CATEGORY.values())),
+    "remediation_deadline": (
+        "整治时限 / remediation deadline",
+        "空白时取下一个整治目标的日期 / the next remediation target's date when blank",
+    ),
     "remediation_status": ("整治状态 / remediation status", "、".join(_STATUS.values())),
     "signboard_on": (
         "标识牌设立日期 / signboard installed on",

@@ -4,6 +4,7 @@ or without BOM, GB18030/GBK), refusing what is no spreadsheet before reading it.
 Every refusal is a `UserError` with a translated message; nothing is written.
 """
 
+import codecs
 import csv
 import zipfile
 from collections.abc import Iterator
@@ -78,8 +79,9 @@ def detect_encoding(head: bytes) -> str:
         raise _refuse(_l("The file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
     for encoding in ("utf-8", "gb18030"):
         try:
-            # The head may end inside a character: ignore a cut at the very end.
-            head.decode(encoding) if len(head) < 65536 else head[:-4].decode(encoding)
+            # The head may end inside a character: an incremental decoder keeps a cut
+            # sequence at the very end pending instead of refusing it.
+            codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < 65536)
         except UnicodeDecodeError:
             continue
         return encoding

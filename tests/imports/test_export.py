@@ -127,28 +127,52 @@ def test_export_then_import_is_a_no_op(registry, tmp_path, suffix):
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
 
 
+RECORDS = (
+    "approval_no",
+    "approval_date",
+    "approval_authority",
+    "remediation_category",
+    "remediation_deadline",
+    "remediation_status",
+)
+
+
 def _four(rows: list[list]) -> dict[str, tuple]:
-    at = [COLUMNS.index(k) for k in COLUMNS[17:21]]
+    at = [COLUMNS.index(k) for k in RECORDS]
     return {row[0]: tuple(row[i] or "" for i in at) for row in rows[1:]}
 
 
 def test_export_writes_the_decision_in_force_and_the_plan(decided, tmp_path):
-    assert COLUMNS[16:22] == (
-        "channel",
-        "approval_no",
-        "approval_date",
-        "remediation_category",
-        "remediation_status",
-        "signboard_on",
-    )
-    assert HEADINGS[17:21] == ["审批（登记、备案）文号", "审批日期", "整治类型", "整治状态"]
+    assert COLUMNS[16:24] == ("channel", *RECORDS, "signboard_on")
+    assert HEADINGS[17:23] == [
+        "审批（登记、备案）文号",
+        "审批日期",
+        "审批机关",
+        "整治类型",
+        "整治时限",
+        "整治状态",
+    ]
     expected = {
-        "QJ01450702GY0000": ("钦环审〔2024〕1号（更正）", "2024-03-01", "规范整治", "整治中"),
-        "QJ01450702GY0001": ("", "", "", ""),
-        "QJ01450702GY0002": ("", "", "", ""),
-        "QJ01450702GY0003": ("", "", "依法取缔", "已销号"),
-        "QJ01450702GY0004": ("", "", "", ""),
-        "QZW450702SH0001": ("钦海备〔2023〕7号", "2023-11-20", "保留", "保留"),
+        "QJ01450702GY0000": (
+            "钦环审〔2024〕1号（更正）",
+            "2024-03-01",
+            "钦州市生态环境局",
+            "规范整治",
+            "2025-12-31",
+            "整治中",
+        ),
+        "QJ01450702GY0001": ("",) * 6,
+        "QJ01450702GY0002": ("",) * 6,
+        "QJ01450702GY0003": ("", "", "", "依法取缔", "2025-12-31", "已销号"),
+        "QJ01450702GY0004": ("",) * 6,
+        "QZW450702SH0001": (
+            "钦海备〔2023〕7号",
+            "2023-11-20",
+            "钦州市生态环境局",
+            "保留",
+            "2025-12-31",
+            "保留",
+        ),
     }
     text = b"".join(csv_chunks(OutfallFilters())).decode("utf-8-sig")
     assert _four(list(csv.reader(io.StringIO(text)))) == expected
@@ -158,7 +182,6 @@ def test_export_writes_the_decision_in_force_and_the_plan(decided, tmp_path):
     assert _four([list(r) for r in sheet.iter_rows(values_only=True)]) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="import of the four columns lands in branch cols")
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_with_decisions_and_plans_then_import_is_a_no_op(decided, tmp_path, suffix):
     path = tmp_path / f"registry{suffix}"
@@ -171,7 +194,7 @@ def test_export_with_decisions_and_plans_then_import_is_a_no_op(decided, tmp_pat
     ]
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == entries
     # The same file against a registry without those decisions and plans is not a no-op:
-    # the import reads the four columns (today it ignores them, hence the xfail).
+    # the import reads the decision and plan columns.
     for table in (RemediationEvent, RemediationMilestone, RemediationPlan, Approval):
         db.session.execute(delete(table))
     db.session.expire_all()

@@ -106,6 +106,15 @@ def test_csv_encodings_are_detected():
     assert readers.detect_encoding(text("gb18030")) == "gb18030"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("shift", range(4))
+def test_a_large_file_cut_inside_a_character_is_still_detected(encoding, shift):
+    # The first 64 KiB of a big file end wherever they end: inside a character too.
+    body = ("x" * shift + "钦州市钦南区排污口，" * 5000).encode(encoding)
+    head = body[:65536]
+    assert readers.detect_encoding(head) == encoding
+
+
 def _refused(path, name=None, **limits) -> str:
     with pytest.raises(UserError) as info:
         readers.open_sheet(path, name or path.name, **(LIMITS | limits))

@@ -117,12 +117,12 @@ def markdown(result: dict) -> list[str]:
         f"### Inventory import and export ({imports.get('rows', 0):,} rows)",
         "",
         "A generated survey sheet (`benchmarks/import_bench.py`: a plan on every row and a "
-        "decision on every other, so a row writes an outfall, a plan, its first event, "
-        "half a decision and two or three history entries) loaded into scratch SQLite databases through the import service "
-        "the CLI uses (one transaction, all or nothing): the GB18030 CSV applied to a "
-        "registry of its own, then the .xlsx and the CSV dry-run and the .xlsx applied to "
-        "another, then applied again (every row unchanged); then the registry exported as "
-        "the import template. *Peak RSS* "
+        "decision on every other, so a row writes an outfall, a plan, its first event, half a"
+        " decision and two or three history entries) loaded into scratch SQLite databases "
+        "through the import service the CLI uses (one transaction, all or nothing): the "
+        "GB18030 CSV applied to a registry of its own, then the .xlsx and the CSV dry-run and"
+        " the .xlsx applied to another, then applied again (every row unchanged); then the "
+        "registry exported as the import template. *Peak RSS* "
         "is the process's high-water mark during each step (reset before it on Linux); "
         f"{_load(imports)}.",
         "",

@@ -55,6 +55,12 @@ def diff(
 
     `public` names the fields the public history may show; the rest stay internal.
     """
+    if not before:  # a new record: every field it has
+        return [
+            {"field": name, "old": None, "new": new, "public": name in public}
+            for name, value in after.items()
+            if (new := plain(value)) is not None
+        ]
     names = list(after) + [name for name in before if name not in after]
     changes = []
     for name in names:

@@ -1209,7 +1209,9 @@ def write_batch(
             ],
         )
         for oid, p, ids in zip(new_ids, creates, linked, strict=True):
-            data = replace(p.data, responsible_entity_ids=ids)
+            data = p.data
+            if data.responsible_entity_ids != ids:  # the district government's, filled in
+                data = replace(data, responsible_entity_ids=ids)
             lookups.add_code(data.code, oid)
             entries.append(
                 {

@@ -50,9 +50,20 @@ def _landing_query():
         joinedload(Outfall.supervising_department),
         joinedload(Outfall.management_entity),
         joinedload(Outfall.merged_into),
-        joinedload(Outfall.remediation_plan),
+        _plan_with_steps(),
         joinedload(Outfall.responsible_links).joinedload(OutfallResponsibility.entity),
         joinedload(Outfall.approvals),
+    )
+
+
+def _plan_with_steps():
+    """The plan, its sign-off steps and their documents, joined (the steps' model lives in
+    portal/remediation: reached through the relationship, not imported)."""
+    steps = RemediationPlan.signoff_steps
+    return (
+        joinedload(Outfall.remediation_plan)
+        .joinedload(steps)
+        .joinedload(steps.property.mapper.class_.documents)
     )
 
 

@@ -144,14 +144,12 @@ LANDING_STEPS = frozenset(
 
 
 def landing_steps(plan) -> list[SignoffStep]:
-    """The sign-off steps for /o/<code>: dates and labels, and after sign-off the documents,
-    in one query (and none for a plan not in sign-off)."""
+    """The sign-off steps for /o/<code>: dates and labels, and after sign-off the documents
+    (the template shows those only then). Loaded with the outfall (outfalls.services'
+    landing query): no query of their own."""
     if plan is None or plan.status not in LANDING_STEPS:
         return []
-    query = select(SignoffStep).where(SignoffStep.plan_id == plan.id).order_by(SignoffStep.id)
-    if plan.status is RemediationStatus.closed:
-        query = query.options(joinedload(SignoffStep.documents))
-    return list(db.session.scalars(query).unique())
+    return list(plan.signoff_steps)
 
 
 SIGNOFF_LABELS = {

@@ -75,7 +75,7 @@ def _queries(app, client, url):
 def test_the_landing_shows_the_steps_and_after_sign_off_the_documents(app, client, codes):
     signed, pending = codes
     page, queries = _queries(app, client, f"/o/{signed}")
-    assert queries <= 4  # the landing's three, and one for every step and document
+    assert queries <= 3  # the steps and their documents come with the outfall (DESIGN §4)
     for text in ("Proof submitted", "Confirmed by the supervising department", "signed off"):
         assert text in page, text
     assert "/proof.pdf" in page and "/confirmation.pdf" in page

@@ -2,7 +2,7 @@
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
@@ -25,9 +25,6 @@ from ..core.clock import utcnow
 from ..dbtypes import UTCDateTime, str_enum
 from ..extensions import db
 from ..geo.models import Region, WaterBody
-
-if TYPE_CHECKING:
-    from ..remediation.models import SignoffStep
 
 
 class CategoryL1(enum.StrEnum):
@@ -445,11 +442,6 @@ class RemediationPlan(db.Model):
     )
     events: Mapped[list["RemediationEvent"]] = relationship(
         cascade="all, delete-orphan", order_by="RemediationEvent.occurred_on"
-    )
-    # Its sign-off steps, written by portal/remediation (read-only here): the QR page loads
-    # them with the outfall, in its one query.
-    signoff_steps: Mapped[list["SignoffStep"]] = relationship(
-        viewonly=True, order_by="SignoffStep.id"
     )
 
     @property

@@ -121,3 +121,8 @@ class ProgressMonth(db.Model):
     identified: Mapped[int] = mapped_column(Integer, default=0)
     signed_off: Mapped[int] = mapped_column(Integer, default=0)
     retained: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# A plan's sign-off steps, read-only from the plan: the QR page loads them with the outfall
+# in its one query (outfalls.services). Declared here, with the steps' model.
+RemediationPlan.signoff_steps = relationship(SignoffStep, viewonly=True, order_by="SignoffStep.id")

@@ -144,9 +144,7 @@ def test_existing_outfall_gets_a_decision_and_a_changed_category(place, tmp_path
     path = _sheet(tmp_path / "a.xlsx", [_row(1, cat="规范整治", due="2026-06-30")])
     run(path, path.name, apply=True)
     db.session.commit()
-    later = _sheet(
-        tmp_path / "b.xlsx", [_row(1, no="钦环审〔2024〕7号", on=45292, cat="依法取缔")]
-    )
+    later = _sheet(tmp_path / "b.xlsx", [_row(1, no="钦环审〔2024〕7号", on=45292, cat="依法取缔")])
     report = run(later, later.name, apply=True)
     db.session.commit()
     (outcome,) = report.outcomes
@@ -200,8 +198,9 @@ def test_what_only_the_pages_may_do_is_refused_cell_by_cell(place, tmp_path):
     #        I: 文号, J: 日期, K: 整治类型, M: 整治状态
     assert cells == ["I", "K", "K", "J", "I", "J", "K", "M"], [o.messages for o in report.outcomes]
     assert "钦环审〔2023〕12号" in report.outcomes[0].messages[0][1]
-    assert "雨洪" in report.outcomes[1].messages[0][1] or "stormwater" in (
-        report.outcomes[1].messages[0][1]
+    assert (
+        "雨洪" in report.outcomes[1].messages[0][1]
+        or "stormwater" in (report.outcomes[1].messages[0][1])
     )
     assert _entries() == entries
     assert db.session.scalar(select(func.count()).select_from(RemediationPlan)) == 0

@@ -18,12 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from numbers import Number
 from xml.sax.saxutils import escape as _xml_escape
 
+from .xmltext import FORBIDDEN, xml_text
+
 # Sheet names: at most 31 characters, none of []:*?/\ and not quoted at either end.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-# Characters XML 1.0 does not allow in a document (controls but tab/LF/CR, surrogates,
-# U+FFFE/U+FFFF).
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_NEEDS_ESCAPE = re.compile(r"[&<>]")
 # Rows per write into the zip entry, and bytes buffered before a chunk is handed out.
 _ROWS_PER_WRITE = 500
 _CHUNK = 256 * 1024
@@ -111,7 +109,7 @@ def sheet_names(names: Iterable[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for n, name in enumerate(names, 1):
-        clean = _SHEET_FORBIDDEN.sub("_", _XML_FORBIDDEN.sub("", str(name))).strip("'")[:31]
+        clean = _SHEET_FORBIDDEN.sub("_", FORBIDDEN.sub("", str(name))).strip("'")[:31]
         clean = clean or f"Sheet{n}"
         candidate, k = clean, 2
         while candidate.lower() in seen:
@@ -120,15 +118,6 @@ def sheet_names(names: Iterable[str]) -> list[str]:
         seen.add(candidate.lower())
         out.append(candidate)
     return out
-
-
-def xml_text(value: str) -> str:
-    """Text as XML 1.0 may hold it: forbidden characters dropped, &, < and > escaped."""
-    if _XML_FORBIDDEN.search(value):
-        value = _XML_FORBIDDEN.sub("", value)
-    if _NEEDS_ESCAPE.search(value):
-        value = _xml_escape(value)
-    return value
 
 
 class _Sink:
@@ -162,10 +151,7 @@ def _cells(row: Sequence, refs: list[str], number: int) -> str:
             refs.extend(column_letter(i) for i in range(len(refs), col + 1))
         ref = refs[col]
         if isinstance(value, str):
-            if _XML_FORBIDDEN.search(value):
-                value = _XML_FORBIDDEN.sub("", value)
-            if _NEEDS_ESCAPE.search(value):
-                value = _xml_escape(value)
+            value = xml_text(value)
             space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
             out.append(f'<c r="{ref}{number}" t="inlineStr"><is><t{space}>{value}</t></is></c>')
         elif isinstance(value, bool):

@@ -444,6 +444,7 @@ def _one(
         return outcome, None, None
     if outfall is None:
         outcome.status = "created"
+        outcome.changes = verdict.changes  # the decision and plan it comes with
         return outcome, planned, verdict.work
     outcome.changes = planned.changes + verdict.changes
     outcome.status = "updated" if outcome.changes else "unchanged"

@@ -97,6 +97,11 @@ def test_new_outfalls_get_their_decision_and_plan(place, tmp_path):
     dry = run(path, path.name, apply=False)
     db.session.rollback()
     assert [o.status for o in dry.outcomes] == ["created"] * 3
+    # The report says what a new outfall comes with, as for an updated one.
+    assert dry.outcomes[0].changes == [
+        {"field": "approval_no", "old": "", "new": "钦环审〔2023〕12号"},
+        {"field": "remediation_category", "old": "", "new": "规范整治"},
+    ]
     assert db.session.scalar(select(func.count()).select_from(Approval)) == 0
     report = run(path, path.name, apply=True)
     db.session.commit()

@@ -3,7 +3,7 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy import JSON, DateTime, Enum, Text, TypeDecorator, cast
 
 
 class UTCDateTime(TypeDecorator):
@@ -37,3 +37,16 @@ def str_enum(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class _PostgresJSONText(TypeDecorator):
+    impl = Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue):
+        return cast(bindvalue, JSON)
+
+
+# JSON already encoded (text in, stored as the JSON column's value): for a bulk insert that
+# wrote the text once for another purpose (the ledger's hash). Only for inserts.
+JSON_TEXT = Text().with_variant(_PostgresJSONText(), "postgresql")

@@ -13,14 +13,38 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    """SHA-256 over the previous hash and the record's fields in canonical JSON."""
-    payload = json.dumps(
-        {k: _canonical(v) for k, v in fields.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+_dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def canonical_json(value: Any) -> str:
+    """A JSON value as the hash covers it: keys sorted, no spaces, non-ASCII kept."""
+    return _dumps(value)
+
+
+def chain_hash(
+    prev_hash: str, fields: Mapping[str, Any], encoded: Mapping[str, str] | None = None
+) -> str:
+    """SHA-256 over the previous hash and the record's fields in canonical JSON.
+
+    `encoded` gives fields already written by `canonical_json` (a bulk writer stores the
+    same text, so a large field is encoded once); the hash is the same as without it.
+    """
+    if not encoded:
+        payload = _dumps({k: _canonical(v) for k, v in fields.items()})
+    else:
+        # The object's members in key order, the encoded ones spliced in between runs.
+        parts, run = [], {}
+        for key in sorted({*fields, *encoded}):
+            if key in encoded:
+                if run:
+                    parts.append(_dumps(run)[1:-1])
+                    run = {}
+                parts.append(f"{_dumps(key)}:{encoded[key]}")
+            else:
+                run[key] = _canonical(fields[key])
+        if run:
+            parts.append(_dumps(run)[1:-1])
+        payload = "{" + ",".join(parts) + "}"
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 

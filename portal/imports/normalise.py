@@ -54,10 +54,19 @@ _FULLWIDTH |= {cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)}
 _FULLWIDTH |= {cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)}
 _FULLWIDTH[0x3000] = 0x20
 _SPACES = re.compile(r"[\s\u00a0\u200b\ufeff]+")
+# What clean_text changes: a full-width letter or digit, a space other than one plain space
+# between words (leading, trailing, doubled, or another kind).
+_UNCLEAN = re.compile(
+    r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u200b\ufeff]|[^\S ]|  |^ | $"
+)
 
 
 def clean_text(value: object) -> tuple[str, list[Note]]:
     """Text with full-width letters and digits made half-width and stray spaces removed."""
+    if value is None:
+        return "", []
+    if type(value) is str and not _UNCLEAN.search(value):
+        return value, []  # most cells: nothing to change
     raw = cell_text(value)
     notes = []
     text = raw.translate(_FULLWIDTH)

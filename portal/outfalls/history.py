@@ -6,16 +6,18 @@ it changes with `diff` and writes it with `record`, in the same transaction as t
 """
 
 import enum
+import functools
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Column, MetaData, Table, and_, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Department, StaffMember
 from ..core.clock import utcnow
-from ..core.hashchain import chain_hash
+from ..core.hashchain import canonical_json, chain_hash
+from ..dbtypes import JSON_TEXT
 from ..extensions import db
 from .models import LedgerEntry
 
@@ -59,7 +61,8 @@ def diff(
         return [
             {"field": name, "old": None, "new": new, "public": name in public}
             for name, value in after.items()
-            if (new := plain(value)) is not None
+            if value is not None
+            and (new := value if type(value) in _PLAIN else plain(value)) is not None
         ]
     names = list(after) + [name for name in before if name not in after]
     changes = []
@@ -136,13 +139,40 @@ _HASHED = (
 )
 
 
-def _entry_values(*, prev_hash: str, actor, **values) -> dict[str, Any]:
-    """An entry's columns, its hash included (what `entry_fields` covers, and prev_hash)."""
+def _entry_values(*, prev_hash: str, actor, encoded: bool = False, **values) -> dict[str, Any]:
+    """An entry's columns, its hash included (what `entry_fields` covers, and prev_hash).
+
+    `encoded`: `changes` is returned as its canonical JSON text, the text the hash covers
+    (for `_raw_entries`, which stores it as it is: the list is encoded once)."""
     values["department_id"] = actor.department_id if actor is not None else None
     values["staff_id"] = actor.id if actor is not None else None
     values["prev_hash"] = prev_hash
-    values["hash"] = chain_hash(prev_hash, {name: values[name] for name in _HASHED})
+    if encoded:
+        text = canonical_json(values["changes"])
+        values["hash"] = chain_hash(
+            prev_hash, {name: values[name] for name in _HASHED_BUT_CHANGES}, {"changes": text}
+        )
+        values["changes"] = text
+    else:
+        values["hash"] = chain_hash(prev_hash, {name: values[name] for name in _HASHED})
     return values
+
+
+_HASHED_BUT_CHANGES = tuple(name for name in _HASHED if name != "changes")
+
+
+@functools.cache
+def _raw_entries() -> Table:
+    """The entries' table with `changes` taken as encoded JSON text (see _entry_values)."""
+    table = LedgerEntry.__table__
+    return Table(
+        table.name,
+        MetaData(),
+        *(
+            Column(c.name, JSON_TEXT if c.name == "changes" else c.type, primary_key=c.primary_key)
+            for c in table.columns
+        ),
+    )
 
 
 def _heads(chains: Collection[str]) -> dict[str, tuple[int, str]]:
@@ -200,10 +230,11 @@ def record_many(
             actor=actor,
             source=source,
             created_at=created_at,
+            encoded=True,
         )
         heads[item["chain"]] = (values["seq"], values["hash"])
         rows.append(values)
-    db.session.execute(insert(LedgerEntry.__table__), rows)
+    db.session.execute(insert(_raw_entries()), rows)
 
 
 class PublicEntry(NamedTuple):

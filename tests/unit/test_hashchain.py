@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from portal.core.hashchain import chain_hash, first_broken_link
+from portal.core.hashchain import canonical_json, chain_hash, first_broken_link
 
 
 def _chain(messages):
@@ -33,3 +33,26 @@ def test_deleting_a_record_breaks_the_chain_at_the_next_one():
 def test_hash_depends_on_the_previous_hash():
     fields = {"message": "x"}
     assert chain_hash("", fields) != chain_hash("a" * 64, fields)
+
+
+def test_a_field_given_encoded_hashes_as_the_field_itself():
+    changes = [
+        {"field": "name", "old": None, "new": '钦江"排口"\n\\', "public": True},
+        {"field": "lat", "old": 21.95, "new": 1.5e20, "public": False},
+    ]
+    fields = {
+        "action": "create",
+        "chain": "outfall:1",
+        "changes": changes,
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "reason": "台账.xlsx",
+        "seq": 1,
+        "staff_id": None,
+    }
+    others = {k: v for k, v in fields.items() if k != "changes"}
+    encoded = {"changes": canonical_json(changes)}
+    assert chain_hash("p", others, encoded) == chain_hash("p", fields)
+    # Encoded first, last or alone: the members still come in key order.
+    assert chain_hash("", {"z": 1}, {"a": "[]"}) == chain_hash("", {"z": 1, "a": []})
+    assert chain_hash("", {"a": 1}, {"z": "{}"}) == chain_hash("", {"a": 1, "z": {}})
+    assert chain_hash("", {}, {"m": "2"}) == chain_hash("", {"m": 2})

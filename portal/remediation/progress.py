@@ -66,13 +66,18 @@ def month_end(d: date) -> date:
 
 def monthly(outfalls: Iterable[Dated]) -> dict[date, tuple[int, int, int]]:
     """(identified, signed off, retained) that happened in each month (first day as key)."""
+    return counted_monthly((o, 1) for o in outfalls)
+
+
+def counted_monthly(counted: Iterable[tuple[Dated, int]]) -> dict[date, tuple[int, int, int]]:
+    """`monthly` of (outfall, n): n outfalls alike."""
     months: dict[date, list[int]] = {}
-    for o in outfalls:
-        months.setdefault(month_of(o.identified_on), [0, 0, 0])[0] += 1
+    for o, n in counted:
+        months.setdefault(month_of(o.identified_on), [0, 0, 0])[0] += n
         if o.signed_off_on is not None:
-            months.setdefault(month_of(o.signed_off_on), [0, 0, 0])[1] += 1
+            months.setdefault(month_of(o.signed_off_on), [0, 0, 0])[1] += n
         elif o.retained_on is not None:
-            months.setdefault(month_of(o.retained_on), [0, 0, 0])[2] += 1
+            months.setdefault(month_of(o.retained_on), [0, 0, 0])[2] += n
     return {m: (a, b, c) for m, (a, b, c) in months.items()}
 
 

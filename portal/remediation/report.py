@@ -23,9 +23,9 @@ def report_rows(on: date) -> list[tuple[str, str, int, int, int, float]]:
     """(region code, name, identified, signed off, retained, share) at `on`, and a total."""
     by_region: dict[int, list] = {}
     everything = []
-    for region, _water, _l1, _kind, _stage, dated in dated_rows():
-        by_region.setdefault(region, []).append(dated)
-        everything.append(dated)
+    for region, _water, _l1, _kind, _stage, dated, n in dated_rows():
+        by_region.setdefault(region, []).extend([dated] * n)
+        everything.extend([dated] * n)
     names = {r.id: (r.code, r.name) for r in db.session.scalars(select(Region))}
     rows = []
     for region_id, dated in sorted(by_region.items(), key=lambda kv: names[kv[0]][0]):

@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import date
 
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import case, delete, event, func, inspect, select, type_coerce
 
 from ..core.bulk import REGIONS, deferring
 from ..core.clock import local_date
+from ..dbtypes import UTCDateTime
 from ..extensions import db
 from ..outfalls.models import (
     NO_PLAN,
@@ -25,7 +26,7 @@ from ..outfalls.models import (
     RemediationStatus,
 )
 from .models import ProgressCell, ProgressMonth
-from .progress import Dated, monthly
+from .progress import Dated, counted_monthly
 
 KEYS = REGIONS  # shared with Core bulk writers (core.bulk.note_regions)
 OUTFALLS = "remediation_progress.outfalls"
@@ -33,35 +34,42 @@ PLANS = "remediation_progress.plans"
 
 
 def dated_rows(region_ids: Collection[int] | None = None) -> Iterator[tuple]:
-    """(region, water, type, kind, stage, Dated) of every outfall (of these regions)."""
+    """(region, water, type, kind, stage, Dated, n): the outfalls (of these regions) counted
+    by what the rollup tells apart, grouped by the database (an import's thousands of
+    outfalls of one day are one row)."""
     retained = (
         select(RemediationEvent.plan_id, func.max(RemediationEvent.occurred_on).label("on"))
         .where(RemediationEvent.status == RemediationStatus.retained)
         .group_by(RemediationEvent.plan_id)
         .subquery()
     )
+    # The day an outfall was identified: its plan's, else the day it was created (only
+    # then is its creation moment a key of the grouping).
+    created = case((RemediationPlan.identified_on.is_(None), Outfall.created_at), else_=None)
+    keys = (
+        Outfall.region_id,
+        Outfall.water_body_id,
+        Outfall.category_l1,
+        Outfall.water_kind,
+        type_coerce(created, UTCDateTime()),
+        RemediationPlan.status,
+        RemediationPlan.identified_on,
+        RemediationPlan.signed_off_on,
+        retained.c.on,
+    )
     query = (
-        select(
-            Outfall.region_id,
-            Outfall.water_body_id,
-            Outfall.category_l1,
-            Outfall.water_kind,
-            Outfall.created_at,
-            RemediationPlan.status,
-            RemediationPlan.identified_on,
-            RemediationPlan.signed_off_on,
-            retained.c.on,
-        )
+        select(*keys, func.count())
+        .select_from(Outfall)
         .outerjoin(RemediationPlan, RemediationPlan.outfall_id == Outfall.id)
         .outerjoin(retained, retained.c.plan_id == RemediationPlan.id)
+        .group_by(*keys)
     )
     if region_ids is not None:
         query = query.where(Outfall.region_id.in_(list(region_ids)))
-    for region, water, l1, kind, created, status, identified, signed, kept in db.session.execute(
-        query.execution_options(yield_per=5000)
-    ):
+    for row in db.session.execute(query.execution_options(yield_per=5000)):
+        region, water, l1, kind, created_at, status, identified, signed, kept, n = row
         stage = STAGE_OF_STATUS[status] if status is not None else NO_PLAN
-        when = identified or local_date(created)
+        when = identified or local_date(created_at)
         yield (
             region,
             water,
@@ -73,16 +81,17 @@ def dated_rows(region_ids: Collection[int] | None = None) -> Iterator[tuple]:
                 signed if stage == "signed_off" else None,
                 (kept or when) if stage == "retained" else None,
             ),
+            n,
         )
 
 
 def refresh(region_ids: Collection[int] | None = None) -> int:
     """Recompute the rollup of these regions (None: all); returns the rows written."""
     cells: Counter = Counter()
-    dated_by_region: dict[int, list[Dated]] = {}
-    for region, water, l1, kind, stage, dated in dated_rows(region_ids):
-        cells[(region, water, l1, kind, stage)] += 1
-        dated_by_region.setdefault(region, []).append(dated)
+    dated_by_region: dict[int, list[tuple[Dated, int]]] = {}
+    for region, water, l1, kind, stage, dated, n in dated_rows(region_ids):
+        cells[(region, water, l1, kind, stage)] += n
+        dated_by_region.setdefault(region, []).append((dated, n))
     for table in (ProgressCell, ProgressMonth):
         statement = delete(table)
         if region_ids is not None:
@@ -95,7 +104,7 @@ def refresh(region_ids: Collection[int] | None = None) -> int:
     months = [
         dict(region_id=region, month=m, identified=i, signed_off=s, retained=k)
         for region, dated in dated_by_region.items()
-        for m, (i, s, k) in monthly(dated).items()
+        for m, (i, s, k) in counted_monthly(dated).items()
     ]
     if rows:
         db.session.execute(ProgressCell.__table__.insert(), rows)

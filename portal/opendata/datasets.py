@@ -80,23 +80,40 @@ def _legal_states(rows, context: dict) -> None:
     """The legal status of the batch's outfalls today (legal.assess over their current
     decisions, fetched in one query): the same rule as the outfall pages and the filter."""
     ids = [row._outfall_id for row in rows]
-    approvals: dict[int, list] = {i: [] for i in ids}
+    approvals: dict[int, list] = {}
     if ids:
         from ..extensions import db
 
-        for approval in db.session.scalars(
-            select(Approval).where(
-                Approval.outfall_id.in_(ids), Approval.state == ApprovalState.current
-            )
+        # The columns assess reads, not whole rows (it reads attributes: a Row has them).
+        for approval in db.session.execute(
+            select(
+                Approval.id,
+                Approval.outfall_id,
+                Approval.kind,
+                Approval.state,
+                Approval.decided_on,
+                Approval.valid_until,
+                Approval.revoked_on,
+                Approval.decision_no,
+            ).where(Approval.outfall_id.in_(ids), Approval.state == ApprovalState.current)
         ):
-            approvals[approval.outfall_id].append(approval)
+            approvals.setdefault(approval.outfall_id, []).append(approval)
     today = local_today()
-    context["legal"] = {
-        row._outfall_id: legal.assess(
-            row._water_kind, row._type, row._status, approvals[row._outfall_id], today
-        )
-        for row in rows
-    }
+    # An outfall without a decision: its state follows from its kind, type and status.
+    alike: dict[tuple, legal.LegalState] = {}
+    states = {}
+    for row in rows:
+        found = approvals.get(row._outfall_id)
+        if found:
+            states[row._outfall_id] = legal.assess(
+                row._water_kind, row._type, row._status, found, today
+            )
+            continue
+        key = (row._water_kind, row._type, row._status)
+        if key not in alike:
+            alike[key] = legal.assess(*key, (), today)
+        states[row._outfall_id] = alike[key]
+    context["legal"] = states
 
 
 def _legal(row, context: dict) -> legal.LegalState:

@@ -9,10 +9,11 @@ does. Adding a column is adding one `Column` to that declaration.
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Date, Enum, String, and_, or_, select, type_coerce
 
 from ..core.clock import LOCAL_TZ
 from ..extensions import db
@@ -30,6 +31,11 @@ class Column:
     kind: str = "text"  # text, int, float, date, datetime, bool, json, coord, coord3
     compute: Callable[[Any, dict], Any] | None = None  # (row, batch context) -> value
     hidden: bool = False  # selected for `compute`, not exported
+
+    @property
+    def coded(self) -> bool:
+        """Its values are the codes of an enum (never free text)."""
+        return self.expr is not None and isinstance(self.expr.type, Enum)
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,16 @@ class Dataset:
         return ("csv", "xlsx", "geojson") if self.location else ("csv", "xlsx")
 
 
+def _raw(column: Column):
+    """A column's expression as selected: an enum's stored code and a date's stored text are
+    read as they are (what the downloads write), not made into Python objects first."""
+    if not column.hidden and isinstance(column.expr.type, (Enum, Date)) and column.kind != "bool":
+        return type_coerce(column.expr, String)
+    return column.expr
+
+
 def _statement(ds: Dataset):
-    selected = [c.expr.label(c.name) for c in ds.columns if c.expr is not None]
+    selected = [_raw(c).label(c.name) for c in ds.columns if c.expr is not None]
     if ds.location:
         selected += [ds.location[0].label("_lat"), ds.location[1].label("_lon")]
     selected += [k.label(f"_k{i}") for i, k in enumerate(ds.keys)]
@@ -104,7 +118,7 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
     "text": _code,
     "int": _code,
     "float": _code,
-    "date": lambda v: v.isoformat() if isinstance(v, date) else v,
+    "date": lambda v: v if type(v) is str else v.isoformat(),
     "datetime": lambda v: _moment(v) if isinstance(v, datetime) else v,
     "coord": lambda v: round(float(v), 6),
     "coord3": lambda v: round(float(v), 3),  # a citizen's location, published to ~100 m
@@ -126,29 +140,46 @@ class Record:
     key: Any
 
 
+# Kinds whose values come from the database as written (enums by _raw): no call per value.
+# (A date is SQLite's stored text, but a date object from PostgreSQL.)
+_AS_READ = frozenset({"text", "int", "float"})
+
+
 def records(ds: Dataset, filters: Any = None, batch: int = BATCH) -> Iterator[list[Record]]:
     """Every row of the dataset passing the filters, as batches of records (constant memory)."""
     statement = _statement(ds)
     if ds.narrow is not None and filters is not None:
         statement = ds.narrow(statement, filters)
     reader = ds.reader(statement, filters, batch) if ds.reader else _keyset(ds, statement, batch)
-    # Rows are read by position: a Row's attribute lookup costs more than the value.
+    # A record's values are taken from the row by position in one call (computed ones get
+    # a placeholder), then the few that need it are converted or computed in place.
     positions = {c.name: i for i, c in enumerate(c for c in ds.columns if c.expr is not None)}
-    plan = [
-        (c.compute, None if c.compute else positions[c.name], CONVERT[c.kind]) for c in ds.exported
+    exported = ds.exported
+    take = itemgetter(*[positions.get(c.name, 0) for c in exported], 0)  # 0: at least two
+    computed = [(i, c.compute, CONVERT[c.kind]) for i, c in enumerate(exported) if c.compute]
+    converted = [
+        (i, CONVERT[c.kind])
+        for i, c in enumerate(exported)
+        if not c.compute and c.kind not in _AS_READ
     ]
     base = len(positions)
     lat_at, lon_at, key_at = (base, base + 1, base + 2) if ds.location else (None, None, base)
+    width = len(exported)
     for rows in reader:
         context: dict = {}
         if ds.prepare is not None:
             ds.prepare(rows, context)
         out = []
         for row in rows:
-            values = []
-            for compute, at, convert in plan:
-                value = compute(row, context) if compute else row[at]
-                values.append(None if value is None else convert(value))
+            values = list(take(row))
+            del values[width:]
+            for i, convert in converted:
+                value = values[i]
+                if value is not None:
+                    values[i] = convert(value)
+            for i, compute, convert in computed:
+                value = compute(row, context)
+                values[i] = None if value is None else convert(value)
             out.append(
                 Record(
                     values,

@@ -19,28 +19,44 @@ CHUNK = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value, column: Column):
-    if value is None:
-        return ""
-    if column.kind == "json":
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if column.kind == "bool":
-        return "true" if value else "false"
+def _formula_safe(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
+def _json_text(value):
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# What a CSV cell needs besides csv's own writing (None is written empty, numbers as str).
+_CSV_TEXT = {
+    "text": _formula_safe,
+    "json": _json_text,
+    "bool": lambda v: "true" if v else "false",
+}
+
+
 def csv_stream(ds: Dataset, batches: Iterable[list[Record]]) -> Iterator[bytes]:
     """The dataset as CSV: a BOM, a header of the field names, one line per record."""
     columns = ds.exported
+    fixes = [
+        (i, _CSV_TEXT[c.kind])
+        for i, c in enumerate(columns)
+        if c.kind in _CSV_TEXT and not (c.kind == "text" and c.coded)
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([c.name for c in columns])
     for batch in batches:
         for rec in batch:
-            writer.writerow([_text(v, c) for v, c in zip(rec.values, columns, strict=True)])
+            values = rec.values
+            for i, fix in fixes:
+                value = values[i]
+                if value is not None:
+                    values[i] = fix(value)
+            writer.writerow(values)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()

@@ -6,7 +6,11 @@ shapes are described by `schemas.py`; the OpenAPI test and schemathesis check th
 
 from urllib.parse import quote
 
+from sqlalchemy import select
+
+from ..agencies.models import Department
 from ..complaints.models import Complaint
+from ..geo.models import Region, WaterBody
 from ..outfalls.models import Approval, MonitoringRecord, Outfall, RemediationPlan
 from ..outfalls.services import Sample
 from ..urls import public_url
@@ -61,10 +65,48 @@ def department(d) -> dict | None:
     }
 
 
-def outfall_summary(o: Outfall, links: Links) -> dict:
-    """What the list shows of an outfall (region, water, department and plan joined)."""
-    plan = o.remediation_plan
-    dept = o.supervising_department
+# What the list shows of an outfall, as one row per outfall (Core: a page of 100 needs no
+# ORM objects); `summary_select` adds the joins and `outfall_summary` renders a row.
+SUMMARY_COLUMNS = (
+    Outfall.code,
+    Outfall.name,
+    Outfall.category_l1,
+    Outfall.category_l2,
+    Outfall.water_kind,
+    Outfall.status,
+    Outfall.status_since,
+    Outfall.lat,
+    Outfall.lon,
+    Outfall.address,
+    Outfall.is_demo,
+    Outfall.updated_at,
+    Region.code.label("region_code"),
+    Region.name.label("region_name"),
+    WaterBody.id.label("water_id"),
+    WaterBody.code.label("water_code"),
+    WaterBody.name.label("water_name"),
+    Department.id.label("department_id"),
+    Department.name.label("department_name"),
+    RemediationPlan.category.label("plan_category"),
+    RemediationPlan.status.label("plan_status"),
+    RemediationPlan.deadline.label("plan_deadline"),
+)
+
+
+def summary_select():
+    """select(SUMMARY_COLUMNS) over Outfall with what they join (to be filtered, ordered)."""
+    return (
+        select(*SUMMARY_COLUMNS)
+        .select_from(Outfall)
+        .join(Region, Region.id == Outfall.region_id)
+        .join(WaterBody, WaterBody.id == Outfall.water_body_id)
+        .outerjoin(Department, Department.id == Outfall.supervising_department_id)
+        .outerjoin(RemediationPlan, RemediationPlan.outfall_id == Outfall.id)
+    )
+
+
+def outfall_summary(o, links: Links) -> dict:
+    """What the list shows of an outfall, from a row of `summary_select`."""
     return {
         "code": o.code,
         "name": o.name,
@@ -76,18 +118,20 @@ def outfall_summary(o: Outfall, links: Links) -> dict:
         "lat": o.lat,
         "lon": o.lon,
         "address": o.address or None,
-        "region": {"code": o.region.code, "name": o.region.name},
-        "water_body": {"id": o.water_body.id, "code": o.water_body.code, "name": o.water_body.name},
+        "region": {"code": o.region_code, "name": o.region_name},
+        "water_body": {"id": o.water_id, "code": o.water_code, "name": o.water_name},
         "supervising_department": (
-            {"id": dept.id, "name": dept.name} if dept is not None else None
+            {"id": o.department_id, "name": o.department_name}
+            if o.department_id is not None
+            else None
         ),
         "remediation": (
             {
-                "category": plan.category.value,
-                "status": plan.status.value,
-                "deadline": iso_date(plan.deadline),
+                "category": o.plan_category.value,
+                "status": o.plan_status.value,
+                "deadline": iso_date(o.plan_deadline),
             }
-            if plan is not None
+            if o.plan_category is not None
             else None
         ),
         "is_demo": bool(o.is_demo),

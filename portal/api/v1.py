@@ -8,7 +8,7 @@ whatever its length (joins and select-in loads, never a query per row).
 from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..agencies.models import Department
@@ -103,37 +103,6 @@ def _listing(rows: list, limit: int, key, render) -> dict:
 # --- Outfalls ------------------------------------------------------------------------------
 
 
-# What ser.outfall_summary reads, and nothing more: a page hydrates 101 outfalls and their
-# joined rows, so the columns loaded are most of its cost.
-_SUMMARY_LOAD = (
-    load_only(
-        Outfall.code,
-        Outfall.name,
-        Outfall.category_l1,
-        Outfall.category_l2,
-        Outfall.water_kind,
-        Outfall.status,
-        Outfall.status_since,
-        Outfall.lat,
-        Outfall.lon,
-        Outfall.address,
-        Outfall.is_demo,
-        Outfall.updated_at,
-        raiseload=True,
-    ),
-    joinedload(Outfall.region).load_only(Region.code, Region.name, raiseload=True),
-    joinedload(Outfall.water_body).load_only(
-        WaterBody.id, WaterBody.code, WaterBody.name, raiseload=True
-    ),
-    joinedload(Outfall.supervising_department).load_only(
-        Department.id, Department.name, raiseload=True
-    ),
-    joinedload(Outfall.remediation_plan).load_only(
-        RemediationPlan.category, RemediationPlan.status, RemediationPlan.deadline, raiseload=True
-    ),
-)
-
-
 @endpoint(
     "/outfalls",
     operation_id="listOutfalls",
@@ -151,14 +120,12 @@ def list_outfalls(limit, after, **filters):
     if not form.validate():
         name, errors = next(iter(form.errors.items()))
         raise ApiError(f"{form[name].label.text}: {errors[0]}")
-    query = filtered(select(Outfall), form.filters())
+    query = filtered(ser.summary_select(), form.filters(), by_code=True)
     if after is not None:
         query = query.where(Outfall.code > after)
-    rows = db.session.scalars(
-        query.options(*_SUMMARY_LOAD).order_by(Outfall.code).limit(limit + 1)
-    ).all()
+    rows = db.session.execute(query.order_by(Outfall.code).limit(limit + 1)).all()
     links = ser.Links()
-    return _listing(list(rows), limit, lambda o: o.code, lambda o: ser.outfall_summary(o, links))
+    return _listing(rows, limit, lambda o: o.code, lambda o: ser.outfall_summary(o, links))
 
 
 @endpoint(
@@ -175,7 +142,8 @@ def get_outfall(code):
     if outfall is None:
         raise ApiError(_("No outfall has the code %(code)s.", code=code), 404)
     links = ser.Links()
-    data = ser.outfall_summary(outfall, links)
+    summary = db.session.execute(ser.summary_select().where(Outfall.id == outfall.id)).one()
+    data = ser.outfall_summary(summary, links)
     plan = outfall.remediation_plan
     entity = outfall.management_entity
     data.update(

@@ -111,7 +111,12 @@ def _batch_query(filters: OutfallFilters, after: str):
         .outerjoin(_department, _department.id == Outfall.supervising_department_id)
         .outerjoin(_plan, _plan.outfall_id == Outfall.id)
     )
-    return filtered(query, filters).where(Outfall.code > after).order_by(Outfall.code).limit(BATCH)
+    return (
+        filtered(query, filters, by_code=True)
+        .where(Outfall.code > after)
+        .order_by(Outfall.code)
+        .limit(BATCH)
+    )
 
 
 def _responsible(ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -102,22 +102,21 @@ def _legal_states(rows, context: dict) -> None:
     # An outfall without a decision: its state follows from its kind, type and status.
     alike: dict[tuple, legal.LegalState] = {}
     states = {}
-    for row in rows:
-        found = approvals.get(row._outfall_id)
-        if found:
-            states[row._outfall_id] = legal.assess(
-                row._water_kind, row._type, row._status, found, today
-            )
-            continue
+    for row, outfall_id in zip(rows, ids, strict=True):
         key = (row._water_kind, row._type, row._status)
-        if key not in alike:
-            alike[key] = legal.assess(*key, (), today)
-        states[row._outfall_id] = alike[key]
+        found = approvals.get(outfall_id)
+        if found:
+            state = legal.assess(*key, found, today)
+        elif key in alike:
+            state = alike[key]
+        else:
+            state = alike[key] = legal.assess(*key, (), today)
+        states[id(row)] = state  # the batch's rows stay alive while it is written
     context["legal"] = states
 
 
 def _legal(row, context: dict) -> legal.LegalState:
-    return context["legal"][row._outfall_id]
+    return context["legal"][id(row)]
 
 
 def _legal_decision_no(row, context: dict) -> str | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, Enum, String, and_, or_, select, type_coerce
+from sqlalchemy import Date, DateTime, Enum, String, TypeDecorator, and_, or_, select, type_coerce
 
 from ..core.clock import LOCAL_TZ
 from ..extensions import db
@@ -67,10 +67,14 @@ class Dataset:
 
 
 def _raw(column: Column):
-    """A column's expression as selected: an enum's stored code and a date's stored text are
-    read as they are (what the downloads write), not made into Python objects first."""
-    if not column.hidden and isinstance(column.expr.type, (Enum, Date)) and column.kind != "bool":
-        return type_coerce(column.expr, String)
+    """A column's expression as selected: enum codes, dates and times are read as the
+    database hands them (SQLite's text), not made into Python objects first; the few
+    conversions the downloads need (CONVERT) then start from either form."""
+    kind = column.expr.type
+    kind = kind.impl if isinstance(kind, TypeDecorator) else kind
+    if not column.hidden and column.kind not in ("bool", "json"):
+        if isinstance(kind, (Enum, Date, DateTime)):
+            return type_coerce(column.expr, String)
     return column.expr
 
 
@@ -108,6 +112,8 @@ def _code(value):
 
 
 def _moment(value):
+    if type(value) is str:  # SQLite's text: naive UTC, or with its offset
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
@@ -119,7 +125,7 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
     "int": _code,
     "float": _code,
     "date": lambda v: v if type(v) is str else v.isoformat(),
-    "datetime": lambda v: _moment(v) if isinstance(v, datetime) else v,
+    "datetime": _moment,
     "coord": lambda v: round(float(v), 6),
     "coord3": lambda v: round(float(v), 3),  # a citizen's location, published to ~100 m
     "bool": bool,

@@ -30,6 +30,7 @@ def _json_text(value):
 
 
 # What a CSV cell needs besides csv's own writing (None is written empty, numbers as str).
+_FORMULA_CHARS = frozenset(FORMULA_STARTS)
 _CSV_TEXT = {
     "text": _formula_safe,
     "json": _json_text,
@@ -40,11 +41,8 @@ _CSV_TEXT = {
 def csv_stream(ds: Dataset, batches: Iterable[list[Record]]) -> Iterator[bytes]:
     """The dataset as CSV: a BOM, a header of the field names, one line per record."""
     columns = ds.exported
-    fixes = [
-        (i, _CSV_TEXT[c.kind])
-        for i, c in enumerate(columns)
-        if c.kind in _CSV_TEXT and not (c.kind == "text" and c.coded)
-    ]
+    texts = [i for i, c in enumerate(columns) if c.kind == "text" and not c.coded]
+    fixes = [(i, _CSV_TEXT[c.kind]) for i, c in enumerate(columns) if c.kind in ("json", "bool")]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
@@ -52,6 +50,10 @@ def csv_stream(ds: Dataset, batches: Iterable[list[Record]]) -> Iterator[bytes]:
     for batch in batches:
         for rec in batch:
             values = rec.values
+            for i in texts:  # _formula_safe, inline (the most frequent cell)
+                value = values[i]
+                if value.__class__ is str and value[:1] in _FORMULA_CHARS:
+                    values[i] = "'" + value
             for i, fix in fixes:
                 value = values[i]
                 if value is not None:

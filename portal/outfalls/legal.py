@@ -144,8 +144,8 @@ def _required_kind_sql(outfall):
     )
 
 
-def _current_required(*conditions) -> ColumnElement[bool]:
-    """Outfall.id IN (outfalls with a current decision of the kind each needs).
+def _current_required(*conditions, member=None) -> ColumnElement[bool]:
+    """Outfall.id (or `member`) IN (outfalls with a current decision of the kind each needs).
 
     Not correlated: the subquery runs once (over the approvals, a small table) and the
     outer query probes its result, instead of two index probes per outfall of the list.
@@ -160,11 +160,12 @@ def _current_required(*conditions) -> ColumnElement[bool]:
             *conditions,
         )
     )
-    return Outfall.id.in_(ids)
+    return (Outfall.id if member is None else member).in_(ids)
 
 
-def legal_clause(status: LegalStatus | str, today: date) -> ColumnElement[bool]:
-    """A WHERE clause over Outfall: the outfalls with this legal status on `today`."""
+def legal_clause(status: LegalStatus | str, today: date, member=None) -> ColumnElement[bool]:
+    """A WHERE clause over Outfall: the outfalls with this legal status on `today`
+    (`member`: the expression tested for membership, see services.filtered)."""
     status = LegalStatus(status)
     in_service = Outfall.status == OutfallStatus.in_service
     if status is LegalStatus.not_required:
@@ -173,10 +174,11 @@ def legal_clause(status: LegalStatus | str, today: date) -> ColumnElement[bool]:
         Approval.decided_on <= today,
         or_(Approval.valid_until.is_(None), Approval.valid_until >= today),
         or_(Approval.revoked_on.is_(None), Approval.revoked_on > today),
+        member=member,
     )
     if status is LegalStatus.ok:
         return and_(in_service, in_force)
-    expired = _current_required(Approval.valid_until < today)
+    expired = _current_required(Approval.valid_until < today, member=member)
     if status is LegalStatus.expired:
         return and_(in_service, ~in_force, expired)
     if status is LegalStatus.missing:

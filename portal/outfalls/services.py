@@ -194,8 +194,15 @@ class Page(Paging):
         return max(1, ceil(self.total / self.per_page))
 
 
-def filtered(query, filters: OutfallFilters):
-    """query narrowed to the outfalls passing the filters (any select over Outfall)."""
+def filtered(query, filters: OutfallFilters, *, by_code: bool = False):
+    """query narrowed to the outfalls passing the filters (any select over Outfall).
+
+    `by_code`: the query reads a page in code order. Membership in the plans' sets is then
+    tested on `id + 0`, so SQLite walks the code index and probes the set until the page
+    is full, instead of fetching every member by id and sorting them all (a 100k registry:
+    2 ms instead of 20 ms); a count or a whole read is better the other way round.
+    """
+    member = (Outfall.id + 0) if by_code else Outfall.id
     if filters.region:
         region_ids = select(Region.id).where(
             (Region.code == filters.region)
@@ -215,20 +222,20 @@ def filtered(query, filters: OutfallFilters):
         query = query.where(Outfall.status == filters.status)
     if filters.legal:
         # The legal status is computed for today (China time), as the pages show it.
-        query = query.where(legal.legal_clause(filters.legal, local_today()))
+        query = query.where(legal.legal_clause(filters.legal, local_today(), member=member))
     if filters.remediation:
         query = query.where(
-            Outfall.id.in_(
+            member.in_(
                 select(RemediationPlan.outfall_id).where(
                     RemediationPlan.status == filters.remediation
                 )
             )
         )
     if filters.stage == NO_PLAN:
-        query = query.where(Outfall.id.not_in(select(RemediationPlan.outfall_id)))
+        query = query.where(member.not_in(select(RemediationPlan.outfall_id)))
     elif filters.stage in PROGRESS_STAGES:
         query = query.where(
-            Outfall.id.in_(
+            member.in_(
                 select(RemediationPlan.outfall_id).where(
                     RemediationPlan.status.in_(list(PROGRESS_STAGES[filters.stage]))
                 )
@@ -242,7 +249,7 @@ def list_outfalls(filters: OutfallFilters, page: int, per_page: int) -> Page:
     base = filtered(select(Outfall.id), filters)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     ids = (
-        filtered(select(Outfall.id), filters)
+        filtered(select(Outfall.id), filters, by_code=True)
         .order_by(Outfall.code)
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -11,11 +11,11 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..agencies.models import Department
@@ -250,16 +250,18 @@ COLUMNS = (
     ComplaintCategory.name_en,
     Complaint.description,
     Complaint.consent_publish,
-    Complaint.created_at,
-    Complaint.updated_at,
+    # Moments as the database hands them (SQLite's text, PostgreSQL's aware datetime):
+    # `iso` writes either, without a conversion of each to an object first.
+    type_coerce(Complaint.created_at, String),
+    type_coerce(Complaint.updated_at, String),
     Complaint.lat,
     Complaint.lon,
     Outfall.code,
     Outfall.name,
     _DEPT.name,
     _DEPT.name_en,
-    Complaint.complete_due_at,
-    Complaint.paused_at,
+    type_coerce(Complaint.complete_due_at, String),
+    type_coerce(Complaint.paused_at, String),
 )
 
 
@@ -315,9 +317,14 @@ def first_photos(rows) -> dict[int, int]:
     )
 
 
-def iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | str | None) -> str | None:
+    """A moment in China time, ISO 8601 with its offset (from SQLite: naive UTC text)."""
     if moment is None:
         return None
+    if type(moment) is str:
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
@@ -328,6 +335,8 @@ class Links:
     complaint: str  # ends before the tracking number
 
     def page(self, number: str) -> str:
+        if number.isascii() and number.replace("-", "").isalnum():
+            return self.complaint + number  # a tracking number as issued: nothing to quote
         return self.complaint + quote(number, safe="")
 
     def photo(self, number: str, photo_id: int) -> str:

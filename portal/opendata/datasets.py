@@ -5,8 +5,6 @@ To publish a new field, add one `Column` to the dataset's tuple below (with the 
 needs in the dataset's `joins`, or a correlated subquery as its `expr`).
 """
 
-from datetime import UTC
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
@@ -35,7 +33,7 @@ from ..outfalls.services import filtered
 from ..outfalls.standards import applicable_standard, exceedances
 from ..queue.models import DepartmentMonth
 from ..remediation.models import SignoffStep
-from .schema import Column, Dataset
+from .schema import Column, Dataset, aware
 
 Responsible = aliased(OutfallResponsibility)
 ResponsibleEntity = aliased(Entity)
@@ -343,8 +341,7 @@ def select_approvals(ids):
 def _exceeded(row, context: dict) -> list:
     if "_found" in context and context["_found"][0] is row:
         return context["_found"][1]
-    sampled = row.sampled_at if row.sampled_at.tzinfo else row.sampled_at.replace(tzinfo=UTC)
-    day = sampled.astimezone(LOCAL_TZ).date()
+    day = aware(row.sampled_at).astimezone(LOCAL_TZ).date()
     permit = next(
         (
             limits
@@ -359,7 +356,7 @@ def _exceeded(row, context: dict) -> list:
         {k: getattr(row, k) for k in ("ph", "cod", "nh3n", "tn", "tp", "flow_m3s")},
         standard,
         stormwater=stormwater,
-        weather=row.weather.value if row.weather else None,
+        weather=row.weather or None,  # exported: its code (schema._raw)
         temperature_c=row.temperature_c,
     )
     context["_found"] = (row, found, standard.code)

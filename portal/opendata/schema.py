@@ -69,7 +69,8 @@ class Dataset:
 def _raw(column: Column):
     """A column's expression as selected: enum codes, dates and times are read as the
     database hands them (SQLite's text), not made into Python objects first; the few
-    conversions the downloads need (CONVERT) then start from either form."""
+    conversions the downloads need (CONVERT) then start from either form. A `compute`
+    reading an exported column gets it so too (an enum as its code, a moment: `aware`)."""
     kind = column.expr.type
     kind = kind.impl if isinstance(kind, TypeDecorator) else kind
     if not column.hidden and column.kind not in ("bool", "json"):
@@ -111,12 +112,15 @@ def _code(value):
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def _moment(value):
+def aware(value) -> datetime:
+    """A moment column's value as read (see _raw) as an aware datetime."""
     if type(value) is str:  # SQLite's text: naive UTC, or with its offset
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _moment(value):
+    return aware(value).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
 # How each kind of value is written: codes for enums, ISO 8601 with offset for times.

@@ -56,3 +56,21 @@ def test_a_field_given_encoded_hashes_as_the_field_itself():
     assert chain_hash("", {"z": 1}, {"a": "[]"}) == chain_hash("", {"z": 1, "a": []})
     assert chain_hash("", {"a": 1}, {"z": "{}"}) == chain_hash("", {"a": 1, "z": {}})
     assert chain_hash("", {}, {"m": "2"}) == chain_hash("", {"m": 2})
+
+
+def test_canonical_json_is_the_standard_encoding_of_what_is_stored():
+    import json
+
+    standard = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    values = [
+        [{"field": "lat", "old": 21.95, "new": 1e-05, "public": True}],
+        {"b": [1e-07, 0.00012, 1e16, 1e22, -0.0, 5e-324, 0.1 + 0.2], "a": "0.00001 1e-5"},
+        {"z": '\x00\x1f\x7f\u2028\n\t"\\/ 钦江 𝄞', "y": [2**63 - 1, -(2**63), 2**64]},
+        {1: "a key that is not text"},
+        [True, False, None, {}, []],
+    ]
+    for value in values:
+        text = canonical_json(value)
+        assert text == standard.encode(value)
+        assert standard.encode(json.loads(text)) == text
+    assert canonical_json([float("nan")]) == "[null]"

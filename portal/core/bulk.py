@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import insert
+
 KEY = "bulk_write"
 
 
@@ -73,3 +75,38 @@ def fewer_collections() -> Iterator[None]:
             if _gc_users == 0 and _gc_saved is not None:
                 gc.set_threshold(*_gc_saved)
                 _gc_saved = None
+
+
+# --- Inserts of many rows ------------------------------------------------------------------
+
+
+def insert_rows(session, table, rows: list[dict]) -> None:
+    """INSERT `rows` (dicts with the same keys) into `table` in one executemany, each value
+    bound by its column type's own processor, as `session.execute(insert(table), rows)`
+    does, without the per-row parameter machinery around it (a fifth of an import's insert
+    time). Tables whose omitted columns have Python-side defaults go the usual way."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    if any(c.default is not None and c.key not in rows[0] for c in table.columns):
+        session.execute(insert(table), rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    processors = {
+        key: table.c[key].type.dialect_impl(dialect).bind_processor(dialect) for key in keys
+    }
+    if compiled.positional:
+        order = [(name, processors[name]) for name in compiled.positiontup]
+        params: list = [
+            tuple(row[name] if proc is None else proc(row[name]) for name, proc in order)
+            for row in rows
+        ]
+    else:
+        plan = list(processors.items())
+        params = [
+            {name: row[name] if proc is None else proc(row[name]) for name, proc in plan}
+            for row in rows
+        ]
+    connection.exec_driver_sql(compiled.string, params)

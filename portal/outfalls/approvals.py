@@ -19,9 +19,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..agencies.models import StaffMember
+from ..core.bulk import insert_rows
 from ..core.clock import local_date
 from ..core.errors import UserError
 from ..core.storage import FileStore, StagedFile
@@ -248,7 +249,7 @@ def create_approvals(
         shown.append(history.snapshot(row, FIELDS))
     # One executemany, then the new ids by outfall (each has this one current decision):
     # RETURNING in the rows' order would insert them one at a time.
-    db.session.execute(insert(table), rows)
+    insert_rows(db.session, table, rows)
     outfall_ids = [row["outfall_id"] for row in rows]
     by_outfall = dict(
         db.session.execute(

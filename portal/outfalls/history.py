@@ -11,10 +11,11 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Column, MetaData, Table, and_, func, insert, or_, select
+from sqlalchemy import Column, MetaData, Table, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..agencies.models import Department, StaffMember
+from ..core.bulk import insert_rows
 from ..core.clock import utcnow
 from ..core.hashchain import canonical_json, chain_hash
 from ..dbtypes import JSON_TEXT
@@ -234,7 +235,7 @@ def record_many(
         )
         heads[item["chain"]] = (values["seq"], values["hash"])
         rows.append(values)
-    db.session.execute(insert(_raw_entries()), rows)
+    insert_rows(db.session, _raw_entries(), rows)
 
 
 class PublicEntry(NamedTuple):

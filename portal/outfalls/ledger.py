@@ -23,7 +23,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from ..agencies.models import Department, StaffMember
-from ..core.bulk import note_regions
+from ..core.bulk import insert_rows, note_regions
 from ..core.clock import local_today, utcnow
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.errors import UserError
@@ -1191,7 +1191,7 @@ def write_batch(
         # One executemany; the new ids then by code (unique), in one query: portable and
         # far faster than RETURNING row by row.
         # Core inserts (the ORM's bulk mode adds its own work per row).
-        db.session.execute(insert(Outfall.__table__), rows)
+        insert_rows(db.session, Outfall.__table__, rows)
         note_regions(db.session, {row["region_id"] for row in rows})  # the progress rollup
         codes = [row["code"] for row in rows]
         by_code = dict(
@@ -1200,8 +1200,9 @@ def write_batch(
             ).all()
         )
         new_ids = [by_code[code] for code in codes]
-        db.session.execute(
-            insert(OutfallResponsibility.__table__),
+        insert_rows(
+            db.session,
+            OutfallResponsibility.__table__,
             [
                 {"outfall_id": oid, "entity_id": eid, "is_primary": position == 0}
                 for oid, ids in zip(new_ids, linked, strict=True)

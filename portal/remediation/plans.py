@@ -20,10 +20,10 @@ from datetime import date
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..agencies.models import Department, Role, StaffMember
-from ..core.bulk import note_regions
+from ..core.bulk import insert_rows, note_regions
 from ..core.codes import normalise_code
 from ..core.errors import UserError
 from ..extensions import db
@@ -302,7 +302,7 @@ def create_plans(
         )
     # One executemany, then the new ids by outfall (one plan each): RETURNING in the rows'
     # order would insert them one at a time.
-    db.session.execute(insert(plan_table), rows)
+    insert_rows(db.session, plan_table, rows)
     outfall_ids = [row["outfall_id"] for row in rows]
     by_outfall = dict(
         db.session.execute(
@@ -312,8 +312,9 @@ def create_plans(
         ).all()
     )
     ids = [by_outfall[oid] for oid in outfall_ids]
-    db.session.execute(
-        insert(event_table),
+    insert_rows(
+        db.session,
+        event_table,
         [
             {"plan_id": pid, "status": row["status"], "occurred_on": today, "note": reason}
             for pid, row in zip(ids, rows, strict=True)

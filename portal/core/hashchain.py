@@ -68,6 +68,19 @@ def chain_hash(
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
+def spliced_hash(
+    prev_hash: str, before: Mapping[str, Any], key: str, encoded: str, after: Mapping[str, Any]
+) -> str:
+    """`chain_hash(prev_hash, before | after, {key: encoded})` for a bulk writer whose fields
+    are fixed: every key of `before` sorts before `key` and every key of `after` after it,
+    so the object is written in three pieces, without sorting or a loop in Python."""
+    head = canonical_json({k: _canonical(v) for k, v in before.items()})
+    tail = canonical_json({k: _canonical(v) for k, v in after.items()})
+    middle = f"{_dumps(key)}:{encoded}"
+    payload = "{" + ",".join(p for p in (head[1:-1], middle, tail[1:-1]) if p) + "}"
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
 def first_broken_link(records: list[tuple[str, str, Mapping[str, Any]]]) -> int | None:
     """Index of the first (prev_hash, hash, fields) record that does not chain; None if all do."""
     previous = ""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..agencies.models import Department, StaffMember
 from ..core.bulk import insert_rows
 from ..core.clock import utcnow
-from ..core.hashchain import canonical_json, chain_hash
+from ..core.hashchain import canonical_json, chain_hash, spliced_hash
 from ..dbtypes import JSON_TEXT
 from ..extensions import db
 from .models import LedgerEntry
@@ -150,8 +150,12 @@ def _entry_values(*, prev_hash: str, actor, encoded: bool = False, **values) -> 
     values["prev_hash"] = prev_hash
     if encoded:
         text = canonical_json(values["changes"])
-        values["hash"] = chain_hash(
-            prev_hash, {name: values[name] for name in _HASHED_BUT_CHANGES}, {"changes": text}
+        values["hash"] = spliced_hash(
+            prev_hash,
+            {name: values[name] for name in _BEFORE_CHANGES},
+            "changes",
+            text,
+            {name: values[name] for name in _AFTER_CHANGES},
         )
         values["changes"] = text
     else:
@@ -159,7 +163,8 @@ def _entry_values(*, prev_hash: str, actor, encoded: bool = False, **values) -> 
     return values
 
 
-_HASHED_BUT_CHANGES = tuple(name for name in _HASHED if name != "changes")
+_BEFORE_CHANGES = tuple(sorted(name for name in _HASHED if name < "changes"))
+_AFTER_CHANGES = tuple(sorted(name for name in _HASHED if name > "changes"))
 
 
 @functools.cache

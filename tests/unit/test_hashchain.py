@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from portal.core.hashchain import canonical_json, chain_hash, first_broken_link
+from portal.core.hashchain import canonical_json, chain_hash, first_broken_link, spliced_hash
 
 
 def _chain(messages):
@@ -56,6 +56,12 @@ def test_a_field_given_encoded_hashes_as_the_field_itself():
     assert chain_hash("", {"z": 1}, {"a": "[]"}) == chain_hash("", {"z": 1, "a": []})
     assert chain_hash("", {"a": 1}, {"z": "{}"}) == chain_hash("", {"a": 1, "z": {}})
     assert chain_hash("", {}, {"m": "2"}) == chain_hash("", {"m": 2})
+    before = {"action": "create", "chain": "outfall:1"}
+    after = {k: v for k, v in others.items() if k not in before}
+    spliced = spliced_hash("p", before, "changes", encoded["changes"], after)
+    assert spliced == chain_hash("p", fields)
+    assert spliced_hash("", {}, "a", "[]", {}) == chain_hash("", {"a": []})
+    assert spliced_hash("", {"a": 1.5e-07}, "b", "1", {}) == chain_hash("", {"a": 1.5e-07, "b": 1})
 
 
 def test_canonical_json_is_the_standard_encoding_of_what_is_stored():

@@ -238,6 +238,11 @@ def parse_date(value: object) -> tuple[date | None, list[Note]]:
     """
     if value is None or value == "":
         return None, []
+    if type(value) is str and len(value) == 10 and value[4] == value[7] == "-":
+        try:  # written as ISO 8601 already (most typed cells): nothing to note
+            return date.fromisoformat(value), []
+        except ValueError:
+            pass  # the general reading below says why
     if isinstance(value, datetime):
         return value.date(), []
     if isinstance(value, date):

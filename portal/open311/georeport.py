@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask_babel import gettext as _
@@ -23,7 +23,7 @@ from ..complaints.categories import CATEGORY_GROUP, CATEGORY_GROUPS, CATEGORY_KE
 from ..complaints.models import Complaint, ComplaintCategory, ComplaintPhoto
 from ..complaints.record import PUBLIC_DECIMALS
 from ..complaints.tokens import normalise_tracking_no
-from ..core.clock import LOCAL_TZ
+from ..core.clock import LOCAL_TZ, local_iso
 from ..core.errors import UserError
 from ..core.xmltext import xml_text
 from ..extensions import db
@@ -317,15 +317,7 @@ def first_photos(rows) -> dict[int, int]:
     )
 
 
-def iso(moment: datetime | str | None) -> str | None:
-    """A moment in China time, ISO 8601 with its offset (from SQLite: naive UTC text)."""
-    if moment is None:
-        return None
-    if type(moment) is str:
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+iso = local_iso  # the request's moments (read raw, see COLUMNS) in China time
 
 
 @dataclass

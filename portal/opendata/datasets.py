@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from ..agencies.models import Department
 from ..complaints import record
 from ..complaints.models import Complaint, ComplaintCategory, ComplaintEvent
-from ..core.clock import LOCAL_TZ, local_today
+from ..core.clock import local_date, local_today, stored_moment
 from ..geo.models import Region, WaterBody
 from ..outfalls import legal
 from ..outfalls.models import (
@@ -33,7 +33,7 @@ from ..outfalls.services import filtered
 from ..outfalls.standards import applicable_standard, exceedances
 from ..queue.models import DepartmentMonth
 from ..remediation.models import SignoffStep
-from .schema import Column, Dataset, aware
+from .schema import Column, Dataset
 
 Responsible = aliased(OutfallResponsibility)
 ResponsibleEntity = aliased(Entity)
@@ -341,7 +341,7 @@ def select_approvals(ids):
 def _exceeded(row, context: dict) -> list:
     if "_found" in context and context["_found"][0] is row:
         return context["_found"][1]
-    day = aware(row.sampled_at).astimezone(LOCAL_TZ).date()
+    day = local_date(stored_moment(row.sampled_at))
     permit = next(
         (
             limits

@@ -9,13 +9,13 @@ does. Adding a column is adding one `Column` to that declaration.
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Enum, String, TypeDecorator, and_, or_, select, type_coerce
 
-from ..core.clock import LOCAL_TZ
+from ..core.clock import local_iso, stored_moment
 from ..extensions import db
 
 BATCH = 2000
@@ -70,7 +70,8 @@ def _raw(column: Column):
     """A column's expression as selected: enum codes, dates and times are read as the
     database hands them (SQLite's text), not made into Python objects first; the few
     conversions the downloads need (CONVERT) then start from either form. A `compute`
-    reading an exported column gets it so too (an enum as its code, a moment: `aware`)."""
+    reading an exported column gets it so too (an enum as its code; a moment: read it
+    with `clock.stored_moment`)."""
     kind = column.expr.type
     kind = kind.impl if isinstance(kind, TypeDecorator) else kind
     if not column.hidden and column.kind not in ("bool", "json"):
@@ -112,24 +113,13 @@ def _code(value):
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def aware(value) -> datetime:
-    """A moment column's value as read (see _raw) as an aware datetime."""
-    if type(value) is str:  # SQLite's text: naive UTC, or with its offset
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _moment(value):
-    return aware(value).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
-
-
 # How each kind of value is written: codes for enums, ISO 8601 with offset for times.
 CONVERT: dict[str, Callable[[Any], Any]] = {
     "text": _code,
     "int": _code,
     "float": _code,
     "date": lambda v: v if type(v) is str else v.isoformat(),
-    "datetime": _moment,
+    "datetime": local_iso,
     "coord": lambda v: round(float(v), 6),
     "coord3": lambda v: round(float(v), 3),  # a citizen's location, published to ~100 m
     "bool": bool,
@@ -214,10 +204,9 @@ def version(ds: Dataset) -> Version:
     n = len(ds.version())
     moments = []
     for value in values[n:]:
-        if isinstance(value, str):  # SQLite hands raw subquery text back for some types
-            value = datetime.fromisoformat(value)
-        if isinstance(value, datetime):
-            moments.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+        # SQLite hands raw subquery text back for some types.
+        if isinstance(value, (str, datetime)):
+            moments.append(stored_moment(value))
     token = "|".join(str(v) for v in values)
     return Version(token, max(moments) if moments else None)
 

@@ -41,39 +41,19 @@ def canonical_json(value: Any) -> str:
     return text.decode()
 
 
-def chain_hash(
-    prev_hash: str, fields: Mapping[str, Any], encoded: Mapping[str, str] | None = None
-) -> str:
-    """SHA-256 over the previous hash and the record's fields in canonical JSON.
-
-    `encoded` gives fields already written by `canonical_json` (a bulk writer stores the
-    same text, so a large field is encoded once); the hash is the same as without it.
-    """
-    if not encoded:
-        payload = _dumps({k: _canonical(v) for k, v in fields.items()})
-    else:
-        # The object's members in key order, the encoded ones spliced in between runs.
-        parts, run = [], {}
-        for key in sorted({*fields, *encoded}):
-            if key in encoded:
-                if run:
-                    parts.append(_dumps(run)[1:-1])
-                    run = {}
-                parts.append(f"{_dumps(key)}:{encoded[key]}")
-            else:
-                run[key] = _canonical(fields[key])
-        if run:
-            parts.append(_dumps(run)[1:-1])
-        payload = "{" + ",".join(parts) + "}"
+def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous hash and the record's fields in canonical JSON."""
+    payload = _dumps({k: _canonical(v) for k, v in fields.items()})
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
 def spliced_hash(
     prev_hash: str, before: Mapping[str, Any], key: str, encoded: str, after: Mapping[str, Any]
 ) -> str:
-    """`chain_hash(prev_hash, before | after, {key: encoded})` for a bulk writer whose fields
-    are fixed: every key of `before` sorts before `key` and every key of `after` after it,
-    so the object is written in three pieces, without sorting or a loop in Python."""
+    """`chain_hash(prev_hash, before | {key: value} | after)`, the value given already
+    written by `canonical_json` (a bulk writer stores the same text, so a large field is
+    encoded once). Every key of `before` sorts before `key` and every key of `after` after
+    it, so the object is written in three pieces, without sorting or a loop in Python."""
     head = canonical_json({k: _canonical(v) for k, v in before.items()})
     tail = canonical_json({k: _canonical(v) for k, v in after.items()})
     middle = f"{_dumps(key)}:{encoded}"

@@ -29,10 +29,10 @@ def _json_text(value):
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-# What a CSV cell needs besides csv's own writing (None is written empty, numbers as str).
+# What a CSV cell needs besides csv's own writing (None is written empty, numbers as str);
+# free text is made formula-safe in the loop itself (the most frequent cell).
 _FORMULA_CHARS = frozenset(FORMULA_STARTS)
 _CSV_TEXT = {
-    "text": _formula_safe,
     "json": _json_text,
     "bool": lambda v: "true" if v else "false",
 }
@@ -42,7 +42,7 @@ def csv_stream(ds: Dataset, batches: Iterable[list[Record]]) -> Iterator[bytes]:
     """The dataset as CSV: a BOM, a header of the field names, one line per record."""
     columns = ds.exported
     texts = [i for i, c in enumerate(columns) if c.kind == "text" and not c.coded]
-    fixes = [(i, _CSV_TEXT[c.kind]) for i, c in enumerate(columns) if c.kind in ("json", "bool")]
+    fixes = [(i, _CSV_TEXT[c.kind]) for i, c in enumerate(columns) if c.kind in _CSV_TEXT]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
@@ -50,7 +50,7 @@ def csv_stream(ds: Dataset, batches: Iterable[list[Record]]) -> Iterator[bytes]:
     for batch in batches:
         for rec in batch:
             values = rec.values
-            for i in texts:  # _formula_safe, inline (the most frequent cell)
+            for i in texts:  # _formula_safe, inline
                 value = values[i]
                 if value.__class__ is str and value[:1] in _FORMULA_CHARS:
                     values[i] = "'" + value
@@ -70,10 +70,8 @@ def _cell(value, column: Column):
     if value is None:
         return None
     if column.kind == "json":
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value  # openpyxl would write "=…" as a formula
-    return value
+        return _json_text(value)
+    return _formula_safe(value)  # openpyxl would write "=…" as a formula
 
 
 def xlsx_file(ds: Dataset, batches: Iterable[list[Record]], licence: str):

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from ..agencies.models import StaffMember
@@ -67,51 +68,57 @@ def run_job(app: Flask, job_id: int) -> None:
 
     An apply job run again after a crash resumes it: the rows its earlier run applied are
     unchanged now, and the counts add up as if it had run once."""
+    with app.app_context():
+        locale = db.session.get(ImportJob, job_id).locale
+        with force_locale(locale):
+            _run_job(job_id)
+
+
+def _run_job(job_id: int) -> None:
     from .service import run
 
-    with app.app_context():
+    job = db.session.get(ImportJob, job_id)
+    job.state, job.heartbeat_at, job.error = "running", utcnow(), ""
+    earlier = dict(job.applied_counts or {})
+    resumed_after = job.applied_rows
+    db.session.commit()
+    actor = db.session.get(StaffMember, job.staff_id)
+    path = upload_dir() / job.stored_name
+    try:
+        # The progress rollup is recomputed once, at the commit after the last batch.
+        with bulk_write(db.session):
+            report = run(
+                path,
+                job.filename,
+                apply=job.apply,
+                actor=actor,
+                crs=job.crs,
+                create_waters=job.create_waters,
+                progress=_progress(job_id),
+                checkpoint=_checkpoint(job_id, earlier),
+            )
+        counts = {s: report.count(s) for s in STATUS}
         job = db.session.get(ImportJob, job_id)
-        job.state, job.heartbeat_at, job.error = "running", utcnow(), ""
-        earlier = dict(job.applied_counts or {})
-        resumed_after = job.applied_rows
+        if job.apply and counts["refused"]:
+            job.error = "refused"
+        elif job.apply and earlier:
+            # What the interrupted run wrote reads as unchanged now.
+            for key in ("created", "updated"):
+                counts[key] += earlier.get(key, 0)
+                counts["unchanged"] -= earlier.get(key, 0)
+            counts["resumed_after"] = resumed_after
+        job.counts = counts
+        job.results = [[o.row, o.status, message(o)] for o in report.outcomes]
+        job.processed = job.total = len(report.outcomes)
+        job.state, job.finished_at = "done", utcnow()
         db.session.commit()
-        actor = db.session.get(StaffMember, job.staff_id)
-        path = upload_dir() / job.stored_name
-        try:
-            # The progress rollup is recomputed once, at the commit after the last batch.
-            with bulk_write(db.session):
-                report = run(
-                    path,
-                    job.filename,
-                    apply=job.apply,
-                    actor=actor,
-                    crs=job.crs,
-                    create_waters=job.create_waters,
-                    progress=_progress(job_id),
-                    checkpoint=_checkpoint(job_id, earlier),
-                )
-            counts = {s: report.count(s) for s in STATUS}
-            job = db.session.get(ImportJob, job_id)
-            if job.apply and counts["refused"]:
-                job.error = "refused"
-            elif job.apply and earlier:
-                # What the interrupted run wrote reads as unchanged now.
-                for key in ("created", "updated"):
-                    counts[key] += earlier.get(key, 0)
-                    counts["unchanged"] -= earlier.get(key, 0)
-                counts["resumed_after"] = resumed_after
-            job.counts = counts
-            job.results = [[o.row, o.status, message(o)] for o in report.outcomes]
-            job.processed = job.total = len(report.outcomes)
-            job.state, job.finished_at = "done", utcnow()
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            _fail(job_id, str(exc))
-        except Exception as exc:
-            db.session.rollback()
-            _fail(job_id, f"{type(exc).__name__}")
-            current_app.logger.exception("import job %s failed", job_id)
+    except UserError as exc:
+        db.session.rollback()
+        _fail(job_id, str(exc))
+    except Exception as exc:
+        db.session.rollback()
+        _fail(job_id, f"{type(exc).__name__}")
+        current_app.logger.exception("import job %s failed", job_id)
 
 
 def resumable(job: ImportJob) -> bool:

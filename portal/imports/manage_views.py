@@ -29,6 +29,7 @@ from ..agencies.auth import no_store, roles_guard
 from ..core import xlsx
 from ..extensions import db
 from ..forms import PostForm
+from ..i18n import get_locale
 from ..outfalls.access import REGISTRY_ROLES
 from ..outfalls.forms import OutfallFilterForm
 from . import export, jobs
@@ -81,6 +82,7 @@ def upload():
             stored_name=jobs.save_upload(form.file.data, name),
             crs=form.crs.data,
             create_waters=form.create_waters.data,
+            locale=get_locale(),
         )
         db.session.add(job)
         db.session.commit()
@@ -133,6 +135,7 @@ def apply_job(job_id: int):
         apply=True,
         crs=dry.crs,
         create_waters=dry.create_waters,
+        locale=get_locale(),
     )
     db.session.add(job)
     db.session.commit()

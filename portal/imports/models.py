@@ -32,6 +32,9 @@ class ImportJob(db.Model):
     apply: Mapped[bool] = mapped_column(default=False)
     crs: Mapped[str] = mapped_column(String(10), default="wgs84")
     create_waters: Mapped[bool] = mapped_column(default=False)
+    # The language its report is written in: the one it was started in (it runs outside
+    # the request).
+    locale: Mapped[str] = mapped_column(String(8), default="zh", server_default="zh")
     state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
     processed: Mapped[int] = mapped_column(default=0)
     total: Mapped[Optional[int]] = mapped_column()

@@ -171,3 +171,16 @@ def test_the_progress_rollup_counts_the_imported_outfalls_once_at_the_end(office
     assert len(refreshes) == 1  # 4 batches, one recomputation
     counted = db.session.scalar(select(func.sum(ProgressCell.n)))
     assert counted == db.session.scalar(select(func.count()).select_from(Outfall)) == ROWS
+
+
+@pytest.mark.parametrize(
+    ("locale", "note"), [("en", "degrees-minutes-seconds converted"), ("zh", "度分秒已转换")]
+)
+def test_a_job_reports_in_the_language_it_was_started_in(app, officer, tmp_path, locale, note):
+    job_id = _job(officer, tmp_path, apply=False)
+    db.session.get(ImportJob, job_id).locale = locale
+    db.session.commit()
+    jobs.run_job(app, job_id)  # as its worker thread does: outside any request
+    db.session.expire_all()
+    results = db.session.get(ImportJob, job_id).results
+    assert len(results) == ROWS and all(note in message for _row, _s, message in results)

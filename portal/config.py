@@ -15,6 +15,9 @@ class DefaultConfig:
     # or DATABASE_URL (see create_app).
     SQLALCHEMY_DATABASE_URI = "sqlite:///portal.sqlite"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQLite reads its file through a memory map of up to this size (address space, not
+    # memory: the pages are the OS's file cache, shared by every worker); 0 turns it off.
+    SQLITE_MMAP_BYTES = 1 << 30
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

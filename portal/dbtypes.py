@@ -3,7 +3,9 @@
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Enum, Text, TypeDecorator, cast
+from sqlalchemy import JSON, DateTime, Enum, String, Text, TypeDecorator, cast
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 
 class UTCDateTime(TypeDecorator):
@@ -25,6 +27,37 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class local_iso_text(FunctionElement):  # noqa: N801 - used as a SQL function
+    """A stored UTCDateTime as ISO 8601 text in China time with whole seconds, written by the
+    database: the text `core.clock.local_iso` writes for it (NULL stays NULL), without a
+    conversion of each row's moment in Python (a thousand Open311 requests carry three).
+
+    China has kept +08:00 all year since 1991; the portal stores no earlier moment.
+    Fractions of a second are cut, as `isoformat(timespec="seconds")` cuts them.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "local_iso_text"
+
+
+@compiles(local_iso_text, "sqlite")
+def _local_iso_sqlite(element, compiler, **kw):
+    # SQLite keeps naive UTC text "YYYY-MM-DD HH:MM:SS.ffffff": its first 19 characters are
+    # the whole seconds (strftime would round a fraction of .9995 up to the next second).
+    moment = compiler.process(element.clauses, **kw)
+    return f"strftime('%Y-%m-%dT%H:%M:%S+08:00', substr({moment}, 1, 19), '+8 hours')"
+
+
+@compiles(local_iso_text, "postgresql")
+def _local_iso_postgresql(element, compiler, **kw):
+    moment = compiler.process(element.clauses, **kw)
+    return (
+        f"to_char({moment} AT TIME ZONE 'Asia/Shanghai', "
+        """'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')"""
+    )
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 24) -> Enum:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask_babel import gettext as _
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..agencies.models import Department
@@ -23,9 +23,10 @@ from ..complaints.categories import CATEGORY_GROUP, CATEGORY_GROUPS, CATEGORY_KE
 from ..complaints.models import Complaint, ComplaintCategory, ComplaintPhoto
 from ..complaints.record import PUBLIC_DECIMALS
 from ..complaints.tokens import normalise_tracking_no
-from ..core.clock import LOCAL_TZ, local_iso
+from ..core.clock import LOCAL_TZ
 from ..core.errors import UserError
 from ..core.xmltext import xml_text
+from ..dbtypes import local_iso_text
 from ..extensions import db
 from ..outfalls.models import Outfall
 
@@ -64,11 +65,14 @@ def _write(out: list[str], tag: str, value) -> None:
     if isinstance(value, dict):
         out.append(f"<{tag}>")
         for key, child in value.items():
-            if isinstance(child, (dict, list)):
-                _write(out, key, child)
-            elif child is None or child == "":
+            # The common cases (text, a number, nothing) written here, not by another call.
+            if child.__class__ is str:
+                out.append(f"<{key}>{xml_text(child)}</{key}>" if child else f"<{key} />")
+            elif child is None:
                 out.append(f"<{key} />")
-            else:  # the common case, written here rather than by another call
+            elif isinstance(child, (dict, list)):
+                _write(out, key, child)
+            else:
                 out.append(f"<{key}>{_text(child)}</{key}>")
         out.append(f"</{tag}>")
     elif isinstance(value, list):
@@ -250,18 +254,17 @@ COLUMNS = (
     ComplaintCategory.name_en,
     Complaint.description,
     Complaint.consent_publish,
-    # Moments as the database hands them (SQLite's text, PostgreSQL's aware datetime):
-    # `iso` writes either, without a conversion of each to an object first.
-    type_coerce(Complaint.created_at, String),
-    type_coerce(Complaint.updated_at, String),
+    # Moments written in China time by the database (`local_iso` in SQL).
+    local_iso_text(Complaint.created_at),
+    local_iso_text(Complaint.updated_at),
     Complaint.lat,
     Complaint.lon,
     Outfall.code,
     Outfall.name,
     _DEPT.name,
     _DEPT.name_en,
-    type_coerce(Complaint.complete_due_at, String),
-    type_coerce(Complaint.paused_at, String),
+    local_iso_text(Complaint.complete_due_at),
+    Complaint.paused_at.is_not(None),
 )
 
 
@@ -317,9 +320,6 @@ def first_photos(rows) -> dict[int, int]:
     )
 
 
-iso = local_iso  # the request's moments (read raw, see COLUMNS) in China time
-
-
 @dataclass
 class Links:
     """URL prefixes of the public pages (built once per response)."""
@@ -359,7 +359,7 @@ def render_request(
         dept_name,
         dept_name_en,
         due_at,
-        paused_at,
+        paused,
     ) = row
     if lat is not None and lon is not None:
         lat, lon = round(lat, PUBLIC_DECIMALS), round(lon, PUBLIC_DECIMALS)
@@ -381,11 +381,11 @@ def render_request(
         if dept_name
         else None,
         "service_notice": None,
-        "requested_datetime": iso(created_at),
-        "updated_datetime": iso(updated_at),
+        "requested_datetime": created_at,
+        "updated_datetime": updated_at,
         # The completion deadline the tracking page shows: while open and not paused (a
         # pause waiting for the reporter moves it; no date is better than a wrong one).
-        "expected_datetime": iso(due_at) if is_open and paused_at is None else None,
+        "expected_datetime": due_at if is_open and not paused else None,
         "address": address,
         "address_id": outfall_code,
         "zipcode": None,

@@ -273,7 +273,7 @@ def test_at_most_1000_requests_newest_first(app, seed, world, live):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_expected_datetime_is_the_public_completion_deadline(app, live, reports, fmt):
-    from portal.open311.georeport import iso
+    from portal.core.clock import local_iso as iso
 
     with app.app_context():
         due = db.session.scalar(

@@ -21,6 +21,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..core.clock import local_iso
+from ..core.jsontext import compact_json
 from ..extensions import limiter
 from ..forms import control_characters
 from .views import bp
@@ -140,7 +141,7 @@ def parse_params(endpoint: Endpoint, path_values: dict) -> dict:
 
 def json_response(payload: Any, status: int = 200):
     """Public, cacheable JSON with an ETag (the same in every language)."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = compact_json(payload)
     response = current_app.response_class(body, status=status, mimetype=JSON)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["API_CACHE_SECONDS"]

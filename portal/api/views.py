@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from ..core.jsontext import compact_json
 from ..outfalls import clustering, grid
 from ..outfalls.forms import OutfallFilterForm
 from ..outfalls.services import OutfallFilters
@@ -152,7 +153,7 @@ def outfalls_map():
 
 def geojson(payload: dict):
     """A public, cacheable GeoJSON response (the same in every language) with an ETag."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = compact_json(payload)
     response = current_app.response_class(body, mimetype=GEOJSON)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config.get("MAP_API_CACHE_SECONDS", 60)

@@ -17,7 +17,6 @@ origin; the POST authenticates by its api_key (so it needs no CSRF token) and is
 per address like the web form.
 """
 
-import json
 from dataclasses import replace
 from functools import wraps
 
@@ -34,6 +33,7 @@ from ..complaints.models import Channel, ComplaintCategory
 from ..core.clock import utcnow
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.errors import UserError
+from ..core.jsontext import compact_json
 from ..extensions import csrf, db, limiter
 from ..security import allow_public_reads
 from ..urls import public_url
@@ -69,9 +69,7 @@ def _english() -> bool:
 def _body(fmt: str, root: str, payload) -> tuple[bytes, str]:
     if fmt == "xml":
         return geo.to_xml(root, payload), MIMETYPES["xml"]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), MIMETYPES[
-        "json"
-    ]
+    return compact_json(payload), MIMETYPES["json"]
 
 
 def answer(fmt: str, root: str, payload, status: int = 200):

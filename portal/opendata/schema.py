@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Enum, String, TypeDecorator, and_, or_, select, type_coerce
 
 from ..core.clock import local_iso, stored_moment
+from ..dbtypes import local_iso_text
 from ..extensions import db
 
 BATCH = 2000
@@ -69,15 +70,31 @@ class Dataset:
 def _raw(column: Column):
     """A column's expression as selected: enum codes, dates and times are read as the
     database hands them (SQLite's text), not made into Python objects first; the few
-    conversions the downloads need (CONVERT) then start from either form. A `compute`
-    reading an exported column gets it so too (an enum as its code; a moment: read it
-    with `clock.stored_moment`)."""
-    kind = column.expr.type
-    kind = kind.impl if isinstance(kind, TypeDecorator) else kind
+    conversions the downloads need (CONVERT) then start from either form. Moments come
+    written by the database as the downloads write them (`dbtypes.local_iso_text`). A
+    `compute` reading an exported column gets it so too (an enum as its code; a moment as
+    ISO text with its offset: read it with `clock.stored_moment`)."""
     if not column.hidden and column.kind not in ("bool", "json"):
-        if isinstance(kind, (Enum, Date, DateTime)):
+        if _local_moment(column):
+            return local_iso_text(column.expr)
+        if isinstance(_stored_type(column), (Enum, Date, DateTime)):
             return type_coerce(column.expr, String)
     return column.expr
+
+
+def _stored_type(column: Column):
+    kind = column.expr.type
+    return kind.impl if isinstance(kind, TypeDecorator) else kind
+
+
+def _local_moment(column: Column) -> bool:
+    """A stored moment the database writes in China time (see _raw)."""
+    return column.kind == "datetime" and isinstance(_stored_type(column), DateTime)
+
+
+def _as_read(column: Column) -> bool:
+    """The column's values are written as selected (see _raw): no call per value."""
+    return column.kind in _AS_READ or (column.expr is not None and _local_moment(column))
 
 
 def _statement(ds: Dataset):
@@ -160,7 +177,7 @@ def records(ds: Dataset, filters: Any = None, batch: int = BATCH) -> Iterator[li
     converted = [
         (i, CONVERT[c.kind])
         for i, c in enumerate(exported)
-        if not c.compute and c.kind not in _AS_READ
+        if not c.compute and not _as_read(c)
     ]
     base = len(positions)
     lat_at, lon_at, key_at = (base, base + 1, base + 2) if ds.location else (None, None, base)

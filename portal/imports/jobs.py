@@ -108,7 +108,7 @@ def _run_job(job_id: int) -> None:
                 counts["unchanged"] -= earlier.get(key, 0)
             counts["resumed_after"] = resumed_after
         job.counts = counts
-        job.results = [[o.row, o.status, message(o)] for o in report.outcomes]
+        job.results = [[o.row, o.status, message(o, report.header)] for o in report.outcomes]
         job.processed = job.total = len(report.outcomes)
         job.state, job.finished_at = "done", utcnow()
         db.session.commit()

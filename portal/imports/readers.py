@@ -175,4 +175,14 @@ def open_sheet(path: Path, filename: str, *, max_bytes: int, max_rows: int) -> S
         (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z")
     ):
         raise _refuse(_l("The file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        # What some systems export as ".xls": a web page's table, or Excel 2003's XML.
+        raise _refuse(
+            _l(
+                "The file is a web page or an XML document, not a spreadsheet: open it in "
+                "Excel and save it as .xlsx or .csv."
+            )
+        )
     return _csv_sheet(path, max_rows)

@@ -7,8 +7,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..outfalls.labels import LEDGER_FIELD, ledger_value_text
 from . import readers
-from .service import Report
+from .service import LEDGER_FIELDS, Report
 
 STATUS = {
     "created": _l("created"),
@@ -32,10 +33,23 @@ NOTE_LABELS = {
 }
 
 
-def message(outcome) -> str:
+def field_heading(field: str, header) -> str:
+    """What the officer calls a changed field: the sheet's own heading of its column, else
+    the history's label of it."""
+    col = header.columns.get(LEDGER_FIELDS.get(field, field))
+    if col is not None and col < len(header.labels) and header.labels[col]:
+        return header.labels[col]
+    return str(LEDGER_FIELD.get(field, field))
+
+
+def message(outcome, header) -> str:
     """Everything the report says about one row, as one cell's text."""
     parts = [f"{cell}: {text}" for cell, text in outcome.messages]
-    parts += [f"{c['field']}: {c['old']} → {c['new']}" for c in outcome.changes]
+    parts += [
+        f"{field_heading(c['field'], header)}: {ledger_value_text(c['field'], c['old'])}"
+        f" → {ledger_value_text(c['field'], c['new'])}"
+        for c in outcome.changes
+    ]
     parts += [f"{NOTE_LABELS[note.kind]}: {note.old} → {note.new}" for _key, note in outcome.notes]
     return "；".join(parts)
 
@@ -58,6 +72,6 @@ def write_report(source: Path, filename: str, report: Report, out: Path) -> None
             row += [_("Status"), _("Message")]
         elif number in by_row:
             outcome = by_row[number]
-            row += [str(STATUS[outcome.status]), message(outcome)]
+            row += [str(STATUS[outcome.status]), message(outcome, report.header)]
         ws.append(row)
     book.save(out)

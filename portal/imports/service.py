@@ -33,8 +33,11 @@ from .normalise import Note
 from .rows import Lookups, RowResult, read_row
 
 CHUNK = 1000
+# Names of a spreadsheet file: text under one is a file saved under the wrong name.
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
-# The ledger's field names → the sheet's columns, to name the cell of a refusal.
+# The ledger's field names (its form's and its history's) → the sheet's columns, to name
+# the cell of a refusal and the column of a change.
 LEDGER_FIELDS = {
     "category_l1": "type",
     "category_l2": "subtype",
@@ -43,8 +46,11 @@ LEDGER_FIELDS = {
     "channel_kind": "channel",
     "signboard_installed_on": "signboard_on",
     "supervising_department_id": "department",
+    "supervising_department": "department",
     "responsible_entity_ids": "responsible",
+    "responsible_entities": "responsible",
     "management_entity_id": "management",
+    "management_entity": "management",
 }
 
 
@@ -149,6 +155,15 @@ def _header(path: Path, filename: str) -> tuple[headers.Header, readers.Sheet]:
         if len(head) >= headers.SCAN_ROWS:
             break
     header = headers.find_header(head, sheet.merged)
+    if header is None and sheet.kind == "csv" and Path(filename).suffix.lower() in SHEET_SUFFIXES:
+        raise UserError(
+            _l(
+                "The file is named %(name)s but holds plain text, not a spreadsheet: open it "
+                "in Excel and save it as .xlsx, or name it .csv.",
+                name=Path(filename).name,
+            ),
+            "file",
+        )
     if header is None:
         raise UserError(
             _l("No header found: a row must name the code column and two others."),

@@ -175,9 +175,7 @@ def records(ds: Dataset, filters: Any = None, batch: int = BATCH) -> Iterator[li
     take = itemgetter(*[positions.get(c.name, 0) for c in exported], 0)  # 0: at least two
     computed = [(i, c.compute, CONVERT[c.kind]) for i, c in enumerate(exported) if c.compute]
     converted = [
-        (i, CONVERT[c.kind])
-        for i, c in enumerate(exported)
-        if not c.compute and not _as_read(c)
+        (i, CONVERT[c.kind]) for i, c in enumerate(exported) if not c.compute and not _as_read(c)
     ]
     base = len(positions)
     lat_at, lon_at, key_at = (base, base + 1, base + 2) if ds.location else (None, None, base)

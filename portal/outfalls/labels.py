@@ -186,6 +186,23 @@ LEDGER_VALUES = {
 }
 
 
+def ledger_value_text(field: str, value) -> str:
+    """A history value as the public history shows it: a reference by its name, a code by
+    its label, a list joined, nothing as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, dict):
+        return str(value.get("name") or "—")
+    if isinstance(value, str):
+        table = LEDGER_VALUES.get(field)
+        return str(table.get(value, value)) if table else value
+    if isinstance(value, (list, tuple)):
+        return "; ".join(
+            str(v.get("name") or "—") if isinstance(v, dict) else str(v) for v in value
+        )
+    return str(value)
+
+
 def register(app) -> None:
     """Make the label tables available to every template as `labels`."""
     tables = {
@@ -195,3 +212,4 @@ def register(app) -> None:
     }
 
     app.jinja_env.globals.setdefault("labels", {}).update(tables)
+    app.jinja_env.globals["ledger_value_text"] = ledger_value_text

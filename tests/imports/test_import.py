@@ -193,6 +193,46 @@ def test_sheet_without_header_is_refused(place, tmp_path):
         run(tmp_path / "x.xlsx", "x.xlsx", apply=False)
 
 
+def test_text_named_as_a_spreadsheet_says_so(place, tmp_path):
+    from flask_babel import force_locale
+
+    from portal.core.errors import UserError
+
+    path = tmp_path / "台账.xlsx"
+    path.write_text("这是一份说明文字\n不是表格\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        run(path, "台账.xlsx", apply=False)
+    with force_locale("zh"):
+        assert "台账.xlsx" in str(info.value) and "纯文本" in str(info.value)
+    with force_locale("en"):
+        assert "plain text" in str(info.value)
+    # The same text named .csv is read as a CSV: it has no header.
+    with pytest.raises(UserError) as info:
+        run(path, "台账.csv", apply=False)
+    with force_locale("en"):
+        assert "No header found" in str(info.value)
+
+
+def test_the_report_names_changes_by_the_sheet_headings_and_values(place, tmp_path):
+    from flask_babel import force_locale
+
+    from portal.imports.report import message
+
+    path = _sheet(tmp_path / "a.xlsx", [_row(1)])
+    run(path, "a.xlsx", apply=True)
+    db.session.commit()
+    f.water_body(name="茅岭江", code="ML01")
+    db.session.commit()
+    changed = _sheet(tmp_path / "b.xlsx", [_row(1, name="新名称排污口", water="茅岭江")])
+    report = run(changed, "b.xlsx", apply=False)
+    assert report.outcomes[0].status == "updated"
+    with force_locale("zh"):
+        text = message(report.outcomes[0], report.header)
+    assert "排污口名称: 钦南区测试企业1#工矿企业排污口 → 新名称排污口" in text
+    assert "受纳水体: 钦江 → 茅岭江" in text
+    assert "water_body" not in text and "'id'" not in text
+
+
 def test_report_returns_the_sheet_with_status_and_message(place, tmp_path, app):
     path = _sheet(tmp_path / "a.xlsx", [_row(1), _row(2, region="火星区")])
     out = tmp_path / "report.xlsx"

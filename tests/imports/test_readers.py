@@ -10,6 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 
 from portal.core.errors import UserError
 from portal.imports import headers, readers
@@ -133,6 +134,26 @@ def test_not_a_spreadsheet_is_refused(tmp_path):
     with zipfile.ZipFile(other_zip, "w") as z:
         z.writestr("readme.txt", "hello")
     assert "not a spreadsheet" in _refused(other_zip)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<html><body><table><tr><td>排污口编码</td></tr></table></body></html>",
+        '\ufeff  <?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:'
+        'spreadsheet"></Workbook>',
+    ],
+    ids=["web page", "Excel 2003 XML"],
+)
+def test_a_web_page_or_xml_saved_as_xls_is_refused_with_what_to_do(app_ctx, tmp_path, text):
+    path = tmp_path / "导出.xls"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        readers.open_sheet(path, path.name, **LIMITS)
+    with force_locale("en"):
+        assert "web page or an XML document" in str(info.value)
+    with force_locale("zh"):
+        assert "网页" in str(info.value) and ".xlsx" in str(info.value)
 
 
 def test_corrupt_xlsx_is_refused(tmp_path):

@@ -29,6 +29,7 @@ NOTE_LABELS = {
     "excel_date": _l("Excel date serial read"),
     "date": _l("date read"),
     "new_entity": _l("new entity"),
+    "water_by_code": _l("receiving water taken by its code"),
     "plan_status": _l("remediation status not imported (the sign-off steps move it)"),
 }
 

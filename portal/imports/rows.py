@@ -109,6 +109,8 @@ class Lookups:
     waters_by_name: dict[str, list[tuple[int, bool]]]
     waters_by_code: dict[str, int]
     departments: dict[str, int]
+    # id → (name, is a sea), for a water named by its code.
+    waters_by_id: dict[int, tuple[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Lookups":
@@ -116,17 +118,18 @@ class Lookups:
         for rid, code, name in db.session.execute(select(Region.id, Region.code, Region.name)):
             by_code[code] = rid
             by_name.setdefault(name, []).append(rid)
-        w_name, w_code = {}, {}
+        w_name, w_code, w_id = {}, {}, {}
         for wid, code, name, kind in db.session.execute(
             select(WaterBody.id, WaterBody.code, WaterBody.name, WaterBody.kind)
         ):
             w_name.setdefault(name, []).append((wid, kind is WaterBodyKind.sea))
+            w_id[wid] = (name, kind is WaterBodyKind.sea)
             if code:
                 w_code[code] = wid
         depts = {
             name: did for did, name in db.session.execute(select(Department.id, Department.name))
         }
-        return cls(by_code, by_name, w_name, w_code, depts)
+        return cls(by_code, by_name, w_name, w_code, depts, w_id)
 
 
 @dataclass
@@ -239,7 +242,24 @@ def read_row(
     water_id, is_sea = None, False
     if water_code and water_code in lookups.waters_by_code:
         water_id = lookups.waters_by_code[water_code]
-        is_sea = any(s for wid, s in lookups.waters_by_name.get(water, []) if wid == water_id)
+        registered, is_sea = lookups.waters_by_id.get(water_id, ("", False))
+        if water and water != registered:
+            if water in lookups.waters_by_name:
+                # The sheet names another water body than its code: which did it mean?
+                out.errors.append(
+                    (
+                        "water_body",
+                        _l(
+                            "%(name)s is not the water body with code %(code)s (%(other)s): "
+                            "correct the name or the code.",
+                            name=water,
+                            code=water_code,
+                            other=registered,
+                        ),
+                    )
+                )
+            else:  # a name the registry does not know: the code says which it is
+                out.notes.append(("water_body", n.Note("water_by_code", water, registered)))
     elif water:
         found = lookups.waters_by_name.get(water, [])
         if len(found) == 1:

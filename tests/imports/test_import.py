@@ -245,3 +245,23 @@ def test_report_returns_the_sheet_with_status_and_message(place, tmp_path, app):
     assert rows[1][-2:] == ("状态", "说明")
     assert rows[2][-2] == "新建" and "度分秒已转换" in rows[2][-1]
     assert rows[3][-2] == "未导入" and rows[3][-1].startswith("F4")
+
+
+def test_a_water_named_against_its_code_is_refused_and_an_unknown_name_noted(place, tmp_path):
+    f.water_body(name="茅岭江", code="ML01")
+    db.session.commit()
+    wb = openpyxl.Workbook()
+    wb.active.append([*HEADER, "受纳水体编码"])
+    wb.active.append([*_row(1, water="茅岭江"), "QJ01"])  # another known water than its code
+    wb.active.append([*_row(2, water="钦江钦南段"), "QJ01"])  # unknown name: the code decides
+    wb.active.append([*_row(3, water="钦江"), "QJ01"])
+    path = tmp_path / "w.xlsx"
+    wb.save(path)
+    report = run(path, "w.xlsx", apply=False)
+    assert [o.status for o in report.outcomes] == ["refused", "created", "created"]
+    # The report is written in the language of the import (the default here: Chinese).
+    assert report.outcomes[0].messages == [
+        ("G2", "茅岭江 不是编码为 QJ01 的水体（该编码对应 钦江）：请更正水体名称或编码。")
+    ]
+    notes = [note for key, note in report.outcomes[1].notes if key == "water_body"]
+    assert [(n.kind, n.old, n.new) for n in notes] == [("water_by_code", "钦江钦南段", "钦江")]

@@ -97,10 +97,25 @@ def upload():
     return render_template("imports_manage/upload.html", form=form, recent=recent)
 
 
+# Rows of a report listed on the page (the downloadable sheet has every row).
+REPORT_ROWS = 2000
+# Listed first: what the officer must fix, then what the file changes.
+_REPORT_ORDER = {"refused": 0, "created": 1, "updated": 1, "unchanged": 2}
+
+
+def report_rows(results: list | None) -> tuple[list, int]:
+    """The rows the page lists, refused and changed ones first (in sheet order within each),
+    and how many it leaves out."""
+    results = results or []
+    ordered = sorted(results, key=lambda r: (_REPORT_ORDER.get(r[1], 3), r[0]))
+    return ordered[:REPORT_ROWS], max(len(results) - REPORT_ROWS, 0)
+
+
 @bp.get("/jobs/<int:job_id>")
 def show_job(job_id: int):
     """A job's progress (polled by static/js/import.js) and, once done, its report."""
     job = _job(job_id)
+    rows, left_out = report_rows(job.results)
     return render_template(
         "imports_manage/job.html",
         job=job,
@@ -108,6 +123,8 @@ def show_job(job_id: int):
         interrupted=jobs.interrupted(job),
         resumable=jobs.resumable(job),
         status_labels=STATUS,
+        rows=rows,
+        left_out=left_out,
     )
 
 

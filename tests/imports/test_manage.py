@@ -62,6 +62,18 @@ def test_refused_rows_show_their_cell_and_cannot_be_applied(officer):
     assert "F2" in text and "火星区" in text and "/apply" not in text
 
 
+def test_the_page_lists_refused_rows_first_even_beyond_its_cap(officer, monkeypatch):
+    from portal.imports import manage_views
+
+    monkeypatch.setattr(manage_views, "REPORT_ROWS", 2)
+    rows = [_row(n) for n in range(1, 5)] + [_row(5, region="火星区")]
+    text = officer.get(_upload(officer, rows).headers["Location"]).get_data(as_text=True)
+    listed = text[text.index("<tbody>") : text.index("</tbody>")]
+    assert listed.count("<tr") == 2
+    assert listed.index("火星区") < listed.index("新建")  # row 6 before row 2
+    assert "还有 3 行未在此列出" in text
+
+
 def test_a_bad_file_fails_with_its_message(officer):
     response = officer.post(
         "/manage/import/",

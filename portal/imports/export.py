@@ -317,7 +317,10 @@ GUIDE = {
     "remediation_category": ("整治类型 / remediation category", "、".join(_CATEGORY.values())),
     "remediation_deadline": (
         "整治时限 / remediation deadline",
-        "空白时取下一个整治目标的日期 / the next remediation target's date when blank",
+        "日期，或按方案写法如“2025年底前”“2025年6月底前”（取该年、该月最后一天）；"
+        "空白时取下一个整治目标的日期 / a date, or as the plans write it, e.g. "
+        "“2025年底前” (by the end of 2025: 31 December); the next remediation target's "
+        "date when blank",
     ),
     "remediation_status": ("整治状态 / remediation status", "、".join(_STATUS.values())),
     "signboard_on": (

@@ -4,6 +4,7 @@ Each returns the clean value and a `Note` when it changed something, so the repo
 every normalisation; a value that cannot be read raises `Unreadable` with its kind.
 """
 
+import calendar
 import math
 import re
 import unicodedata
@@ -272,6 +273,43 @@ def parse_date(value: object) -> tuple[date | None, list[Note]]:
     except ValueError as exc:
         raise Unreadable("date", raw) from exc
     return day, ([Note("date", raw, day.isoformat())] if raw != day.isoformat() else [])
+
+
+# How the plans write a deadline (入河排污口整治: "2025年底前", "2023年12月底前"): by the end
+# of a year or a month, or by a day, with "前" (before) or without.
+_BEFORE = re.compile(r"\s*(之前|以前|前)$")
+_END_OF = re.compile(r"^(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*)?[底末]$")
+_MONTH_ONLY = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月$")
+
+
+def parse_deadline(value: object) -> tuple[date | None, list[Note]]:
+    """A deadline: a date as `parse_date` reads one, or as the plans write one — "2025年底前"
+    (31 December), "2025年6月底前" and "2025年6月" (the month's last day), "2025年6月30日前"
+    (that day). Each such reading is noted.
+
+    Raises:
+        Unreadable: ("date") anything else, or a day or month that does not exist.
+    """
+    try:
+        return parse_date(value)
+    except Unreadable:
+        pass
+    raw = cell_text(value)
+    text = _BEFORE.sub("", unicodedata.normalize("NFKC", raw).strip())
+    m = _END_OF.match(text) or _MONTH_ONLY.match(text)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2) or 12)
+        if not 1 <= month <= 12:
+            raise Unreadable("date", raw)
+        day = date(year, month, calendar.monthrange(year, month)[1])
+    else:
+        try:
+            day, _notes = parse_date(text)
+        except Unreadable as exc:
+            raise Unreadable("date", raw) from exc
+        if day is None:
+            raise Unreadable("date", raw)
+    return day, [Note("deadline", raw, day.isoformat())]
 
 
 def split_list(text: str) -> list[str]:

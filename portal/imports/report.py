@@ -28,6 +28,7 @@ NOTE_LABELS = {
     "bd09": _l("BD-09 converted to WGS84"),
     "excel_date": _l("Excel date serial read"),
     "date": _l("date read"),
+    "deadline": _l("deadline read as the last day it allows"),
     "new_entity": _l("new entity"),
     "water_by_code": _l("receiving water taken by its code"),
     "plan_status": _l("remediation status not imported (the sign-off steps move it)"),

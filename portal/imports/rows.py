@@ -171,9 +171,9 @@ def read_row(
         out.notes += [(key, note) for note in notes]
         return value
 
-    def date_cell(key: str) -> date | None:
+    def date_cell(key: str, parse=n.parse_date) -> date | None:
         try:
-            day, notes = n.parse_date(cells.get(key))
+            day, notes = parse(cells.get(key))
         except n.Unreadable:
             out.errors.append((key, _l("Not a date.")))
             return None
@@ -321,7 +321,10 @@ def _records(out: RowResult, text, date_cell) -> None:
         out.errors.append(("approval_no", _l("Enter the decision number.")))
     if number:
         out.decision = (number, decided, authority)
-    category, deadline = text("remediation_category"), date_cell("remediation_deadline")
+    category, deadline = (
+        text("remediation_category"),
+        date_cell("remediation_deadline", n.parse_deadline),
+    )
     if category:
         code = CATEGORY_NAMES.get(category) or (
             category.lower() if category.lower() in RemediationCategory.__members__ else None

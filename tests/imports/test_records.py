@@ -234,3 +234,33 @@ def test_an_outfall_without_plan_gets_one_from_a_later_sheet(place, tmp_path):
     assert outcome.status == "updated"
     assert outcome.changes == [{"field": "remediation_category", "old": "", "new": "保留"}]
     assert _outfall(1).remediation_plan.status is RemediationStatus.retained
+
+
+def test_deadlines_written_as_the_plans_write_them(place, tmp_path):
+    rows = [
+        _row(1, cat="规范整治", due="2027年底前"),
+        _row(2, cat="规范整治", due="2027年6月底前"),
+        _row(3, cat="规范整治", due="2027年3月15日前"),
+        _row(4, cat="规范整治", due="2027年13月底"),
+    ]
+    path = _sheet(tmp_path / "台账.xlsx", rows)
+    report = run(path, path.name, apply=False)
+    db.session.rollback()
+    assert [o.status for o in report.outcomes] == ["created"] * 3 + ["refused"]
+    assert report.outcomes[3].messages[0][0] == "L5"  # 整治时限 of the impossible month
+    notes = [
+        [(note.old, note.new) for key, note in o.notes if note.kind == "deadline"]
+        for o in report.outcomes[:3]
+    ]
+    assert notes == [
+        [("2027年底前", "2027-12-31")],
+        [("2027年6月底前", "2027-06-30")],
+        [("2027年3月15日前", "2027-03-15")],
+    ]
+    run(_sheet(tmp_path / "ok.xlsx", rows[:3]), "ok.xlsx", apply=True)
+    db.session.commit()
+    assert [_outfall(n).remediation_plan.deadline for n in (1, 2, 3)] == [
+        date(2027, 12, 31),
+        date(2027, 6, 30),
+        date(2027, 3, 15),
+    ]

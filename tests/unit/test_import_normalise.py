@@ -108,6 +108,31 @@ def test_impossible_dates_are_refused(cell):
         n.parse_date(cell)
 
 
+@pytest.mark.parametrize(
+    ("cell", "day"),
+    [
+        ("2025年底前", date(2025, 12, 31)),
+        ("2025年末", date(2025, 12, 31)),
+        ("２０２５年１２月底前", date(2025, 12, 31)),
+        ("2024年2月底", date(2024, 2, 29)),
+        ("2025年6月", date(2025, 6, 30)),
+        ("2025年6月30日之前", date(2025, 6, 30)),
+        ("2025-06-30", date(2025, 6, 30)),
+        (45839, date(2025, 7, 1)),
+    ],
+)
+def test_deadlines_as_the_plans_write_them(cell, day):
+    assert n.parse_deadline(cell)[0] == day
+
+
+@pytest.mark.parametrize(
+    "cell", ["2025年13月底", "2025年之前", "2025年6月31日前", "2025.10", "明年"]
+)
+def test_impossible_or_vague_deadlines_are_refused(cell):
+    with pytest.raises(n.Unreadable):
+        n.parse_deadline(cell)
+
+
 def test_full_width_and_stray_spaces_are_cleaned_and_noted():
     value, notes = n.clean_text("  钦州港　１号排污口（南）  ")
     assert value == "钦州港 1号排污口（南）"

@@ -28,13 +28,18 @@ from . import normalise as n
 # The Chinese names of the HJ 1235 types as the survey sheets write them (DOMAIN §1.3).
 L1_NAMES = {
     "工业排污口": "GY",
+    "工业排口": "GY",
     "工矿企业排污口": "GY",
     "城镇污水处理厂排污口": "SH",
+    "城镇污水处理厂排口": "SH",
     "农业排口": "NY",
     "农业排污口": "NY",
     "城镇雨洪排口": "YH",
+    "雨洪排口": "YH",
     "其他排口": "QT",
     "其他排污口": "QT",
+    "其它排口": "QT",  # 其它: the other common writing of 其他
+    "其它排污口": "QT",
 }
 L2_NAMES = {
     "工矿企业排污口": "gy_enterprise",
@@ -59,9 +64,13 @@ L2_NAMES = {
 KIND_NAMES = {
     "入河": "river",
     "河": "river",
+    "入河排污口": "river",
+    "入河排口": "river",
     "river": "river",
     "入海": "sea",
     "海": "sea",
+    "入海排污口": "sea",
+    "入海排口": "sea",
     "sea": "sea",
 }
 CHANNEL_NAMES = {
@@ -199,7 +208,14 @@ def read_row(
             l1 = L1_NAMES[t]
         else:
             out.errors.append(
-                ("type" if t == type_text else "subtype", _l("Unknown outfall type."))
+                (
+                    "type" if t == type_text else "subtype",
+                    _l(
+                        "Unknown outfall type: %(v)s (write GY, SH, NY, YH or QT, or the "
+                        "type's name as in HJ 1235, e.g. 工业排污口).",
+                        v=t,
+                    ),
+                )
             )
     if l2 and not l1:
         l1 = CategoryL2(l2).l1.value

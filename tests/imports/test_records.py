@@ -264,3 +264,14 @@ def test_deadlines_written_as_the_plans_write_them(place, tmp_path):
         date(2027, 6, 30),
         date(2027, 3, 15),
     ]
+
+
+def test_types_and_kinds_in_the_surveys_other_writings(place, tmp_path):
+    rows = [_row(1, type_="QT"), _row(2, type_="SH"), _row(3, type_="GY")]
+    rows[0][2:4] = ["其它排口", "入河排污口"]
+    rows[1][2:4] = ["城镇污水处理厂排口", "入河排口"]
+    rows[2][2] = "污水口"
+    report = run(_sheet(tmp_path / "台账.xlsx", rows), "台账.xlsx", apply=False)
+    assert [o.status for o in report.outcomes] == ["created", "created", "refused"]
+    ((cell, text),) = report.outcomes[2].messages
+    assert cell == "C4" and "污水口" in text and "GY" in text

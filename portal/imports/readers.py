@@ -153,7 +153,8 @@ def open_sheet(path: Path, filename: str, *, max_bytes: int, max_rows: int) -> S
     if size == 0:
         raise _refuse(_l("The file is empty."))
     with open(path, "rb") as fh:
-        magic = fh.read(8)
+        head = fh.read(512)
+    magic = head[:8]
     suffix = Path(filename).suffix.lower()
     if magic.startswith(ZIP_MAGIC):
         check_zip(path)
@@ -175,8 +176,6 @@ def open_sheet(path: Path, filename: str, *, max_bytes: int, max_rows: int) -> S
         (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z")
     ):
         raise _refuse(_l("The file is not a spreadsheet (.xlsx, .xls, .ods or .csv)."))
-    with open(path, "rb") as fh:
-        head = fh.read(512)
     if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
         # What some systems export as ".xls": a web page's table, or Excel 2003's XML.
         raise _refuse(

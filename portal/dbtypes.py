@@ -7,6 +7,8 @@ from sqlalchemy import JSON, DateTime, Enum, String, Text, TypeDecorator, cast
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from .core.clock import LOCAL_TZ
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
@@ -55,7 +57,7 @@ def _local_iso_sqlite(element, compiler, **kw):
 def _local_iso_postgresql(element, compiler, **kw):
     moment = compiler.process(element.clauses, **kw)
     return (
-        f"to_char({moment} AT TIME ZONE 'Asia/Shanghai', "
+        f"to_char({moment} AT TIME ZONE '{LOCAL_TZ.key}', "
         """'YYYY-MM-DD"T"HH24:MI:SS"+08:00"')"""
     )
 

@@ -24,6 +24,12 @@ from .urls import DB_INT_MAX
 MULTILINE_ALLOWED = frozenset("\n\r\t")
 
 
+def labelled_errors(form) -> list[str]:
+    """A validated form's errors, each named by its field's label ("类型: 不是有效的选择。"),
+    for answers that are text or JSON rather than the form's page."""
+    return [f"{form[name].label.text}: {m}" for name, errs in form.errors.items() for m in errs]
+
+
 def control_characters(text: str, allowed: frozenset[str] = frozenset()) -> set[str]:
     """The control characters (Unicode category Cc) in `text`, except `allowed`."""
     return {c for c in text if c not in allowed and unicodedata.category(c) == "Cc"}

@@ -14,6 +14,7 @@ from ..complaints.record_forms import RecordFilterForm
 from ..core.clock import local_today
 from ..core.errors import UserError
 from ..core.periods import PeriodError, parse_period
+from ..forms import labelled_errors
 from ..i18n import datetime_attr
 from ..outfalls import grid
 from .views import ERRORS, _error, bp, geojson
@@ -32,8 +33,7 @@ def _filters() -> record.RecordFilters:
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in FILTER_PARAMS])
     form = RecordFilterForm(args)
     if not form.validate():
-        name, errors = next(iter(form.errors.items()))
-        raise UserError(f"{form[name].label.text}: {errors[0]}", name)
+        raise UserError(labelled_errors(form)[0], next(iter(form.errors)))
     query = form.query()
     try:
         period = parse_period(query.period, local_today(), allowed=MAP_PERIODS)

@@ -18,6 +18,7 @@ from ..complaints.record_forms import RecordFilterForm
 from ..core.codes import is_plausible_code, normalise_code
 from ..core.errors import UserError
 from ..extensions import db
+from ..forms import labelled_errors
 from ..geo.models import Region, WaterBody
 from ..outfalls import labels
 from ..outfalls.forms import OutfallFilterForm
@@ -118,8 +119,7 @@ def _listing(rows: list, limit: int, key, render) -> dict:
 def list_outfalls(limit, after, **filters):
     form = OutfallFilterForm(MultiDict({k: str(v) for k, v in filters.items() if v is not None}))
     if not form.validate():
-        name, errors = next(iter(form.errors.items()))
-        raise ApiError(f"{form[name].label.text}: {errors[0]}")
+        raise ApiError(labelled_errors(form)[0])
     query = filtered(ser.summary_select(), form.filters(), by_code=True)
     if after is not None:
         query = query.where(Outfall.code > after)
@@ -509,8 +509,7 @@ def list_complaints(limit, after, **filters):
     args = MultiDict({k: str(v) for k, v in filters.items() if v is not None})
     form = RecordFilterForm(args)
     if not form.validate():
-        name, errors = next(iter(form.errors.items()))
-        raise ApiError(f"{form[name].label.text}: {errors[0]}")
+        raise ApiError(labelled_errors(form)[0])
     try:
         resolved = record.resolve(form.query(), None)
         found = record.record_page(resolved, after, limit)

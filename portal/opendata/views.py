@@ -25,6 +25,7 @@ from ..core.clock import local_today, utcnow
 from ..core.errors import UserError
 from ..core.periods import PeriodError, parse_period
 from ..extensions import db
+from ..forms import labelled_errors
 from ..outfalls.forms import OutfallFilterForm
 from ..outfalls.services import filter_choices
 from . import writers
@@ -84,12 +85,12 @@ def _filters(scope: str | None):
     if scope == "outfalls":
         form = OutfallFilterForm(request.args)
         if not form.validate():
-            raise BadFilter([str(m) for errs in form.errors.values() for m in errs])
+            raise BadFilter(labelled_errors(form))
         return form.filters()
     if scope == "complaints":
         form = RecordFilterForm(request.args)
         if not form.validate():
-            raise BadFilter([str(m) for errs in form.errors.values() for m in errs])
+            raise BadFilter(labelled_errors(form))
         query = form.query()
         try:
             period = parse_period(query.period, local_today(), allowed=RECORD_PERIODS)

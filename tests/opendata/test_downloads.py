@@ -257,3 +257,8 @@ def test_data_page_lists_every_dataset_with_its_fields_and_counts(client, data):
     assert "2 个排污口" in page or "2 行" in page or "2 rows" in page
     for secret in REPORTER.values():
         assert secret not in page
+
+
+def test_a_bad_filter_is_named_by_its_label(client, data):
+    response = client.get("/data/outfalls.csv?type=XX", headers={"Accept-Language": "en"})
+    assert response.get_data(as_text=True).startswith("Type: ")

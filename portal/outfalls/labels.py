@@ -147,7 +147,7 @@ REGION_LEVEL = {
 LEDGER_FIELD = {
     "code": _l("Code"),
     "local_code": _l("Local code"),
-    "name": _l("Name"),
+    "name": _l("Name of the outfall"),
     "category_l1": _l("Type"),
     "category_l2": _l("Subtype"),
     "water_kind": _l("River or sea"),

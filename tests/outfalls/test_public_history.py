@@ -47,6 +47,27 @@ def test_history_shows_public_fields_department_and_reason_but_no_staff(client, 
     assert "0777-2888888" not in page and "version" not in page.lower().split("<body")[1]
 
 
+def test_a_renamed_outfall_reads_as_its_name_changed_in_chinese(client, seed):
+    def make():
+        outfall = f.outfall()
+        data = ledger.OutfallData.from_outfall(outfall)
+        data.name = "钦南区更名后排污口"
+        ledger.update(
+            outfall,
+            data,
+            actor=staff_member(Role.data_officer),
+            reason="更名",
+            expected_version=outfall.version,
+        )
+        return outfall.code
+
+    code = seed(make)
+    page = client.get(f"/outfalls/{code}/history", headers={"Accept-Language": "zh"})
+    text = page.get_data(as_text=True)
+    assert ">排污口名称</th>" in text and "修改后" in text and "钦南区更名后排污口" in text
+    assert "姓名" not in text  # a person's name: the label the shared "Name" had
+
+
 def test_outfall_page_and_qr_page_say_when_the_record_last_changed(client, seed):
     code, _ = _edited(seed)
     for url in (f"/outfalls/{code}", f"/o/{code}"):

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +23,8 @@ _dumps = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", "
 # standard one writes 1e-05 and 1e-07 where orjson writes 0.00001 and 1e-7): any output that
 # could hold such a number is written again by the standard encoder. So is anything
 # orjson refuses (an integer beyond 64 bits, a lone surrogate, a key that is not a string).
-_FLOAT_FORMS = (b"e-", b"e+", b".0000")  # in the text: perhaps such a number (substring
-# tests, as a regex over the whole text would cost more than the encoding saved)
+# Such a number is looked for as b"e-", b"e+" or b".0000" in the text (substring tests, as
+# a regex over the whole text would cost more than the encoding saved).
 _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
@@ -36,9 +36,17 @@ def canonical_json(value: Any) -> str:
         text = orjson.dumps(value, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return _dumps(value)
-    if any(form in text for form in _FLOAT_FORMS):
+    if b"e-" in text or b"e+" in text or b".0000" in text:  # perhaps such a float
         return _dumps(value)
     return text.decode()
+
+
+def _text_json(value: str) -> str:
+    """canonical_json of a text (no number in it to be written in another form)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # a lone surrogate
+        return _dumps(value)
 
 
 def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
@@ -47,18 +55,47 @@ def chain_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
-def spliced_hash(
-    prev_hash: str, before: Mapping[str, Any], key: str, encoded: str, after: Mapping[str, Any]
-) -> str:
-    """`chain_hash(prev_hash, before | {key: value} | after)`, the value given already
-    written by `canonical_json` (a bulk writer stores the same text, so a large field is
-    encoded once). Every key of `before` sorts before `key` and every key of `after` after
-    it, so the object is written in three pieces, without sorting or a loop in Python."""
-    head = canonical_json({k: _canonical(v) for k, v in before.items()})
-    tail = canonical_json({k: _canonical(v) for k, v in after.items()})
-    middle = f"{_dumps(key)}:{encoded}"
-    payload = "{" + ",".join(p for p in (head[1:-1], middle, tail[1:-1]) if p) + "}"
-    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+class ChainHasher:
+    """`chain_hash` for many records of the same keys (a bulk writer's batch): the fields
+    every record shares (`fixed`: the batch's moment, reason, author) are written once, and
+    a field named in `encoded` is given already written by `canonical_json` (the writer
+    stores that text, so a large field is encoded once). Each record's object is then put
+    together from its pieces in key order, without sorting or encoding it whole.
+
+        hasher = ChainHasher(keys, fixed={"reason": reason}, encoded={"changes"})
+        hasher(prev_hash, values)  # == chain_hash(prev_hash, values | fixed), values'
+                                   # "changes" given as canonical_json(changes)
+    """
+
+    def __init__(self, keys: Iterable[str], fixed: Mapping[str, Any], encoded: Iterable[str] = ()):
+        encoded = set(encoded)
+        self._pieces: list[tuple[str, str | None, bool]] = []
+        for key in sorted(set(keys) | set(fixed)):
+            head = f"{_dumps(key)}:"
+            if key in fixed:
+                self._pieces.append((head + canonical_json(_canonical(fixed[key])), None, False))
+            else:
+                self._pieces.append((head, key, key in encoded))
+
+    def __call__(self, prev_hash: str, values: Mapping[str, Any]) -> str:
+        parts = []
+        for head, key, encoded in self._pieces:
+            if key is None:
+                parts.append(head)
+                continue
+            value = values[key]
+            if encoded:
+                parts.append(head + value)
+            elif value is None:
+                parts.append(head + "null")
+            elif type(value) is int:
+                parts.append(head + str(value))
+            elif type(value) is str:
+                parts.append(head + _text_json(value))
+            else:
+                parts.append(head + canonical_json(_canonical(value)))
+        payload = "{" + ",".join(parts) + "}"
+        return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
 def first_broken_link(records: list[tuple[str, str, Mapping[str, Any]]]) -> int | None:

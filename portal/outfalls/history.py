@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..agencies.models import Department, StaffMember
 from ..core.bulk import insert_rows
 from ..core.clock import utcnow
-from ..core.hashchain import canonical_json, chain_hash, spliced_hash
+from ..core.hashchain import ChainHasher, canonical_json, chain_hash
 from ..dbtypes import JSON_TEXT
 from ..extensions import db
 from .models import LedgerEntry
@@ -140,36 +140,24 @@ _HASHED = (
 )
 
 
-def _entry_values(*, prev_hash: str, actor, encoded: bool = False, **values) -> dict[str, Any]:
-    """An entry's columns, its hash included (what `entry_fields` covers, and prev_hash).
-
-    `encoded`: `changes` is returned as its canonical JSON text, the text the hash covers
-    (for `_raw_entries`, which stores it as it is: the list is encoded once)."""
-    values["department_id"] = actor.department_id if actor is not None else None
-    values["staff_id"] = actor.id if actor is not None else None
+def _entry_values(*, prev_hash: str, actor, **values) -> dict[str, Any]:
+    """An entry's columns, its hash included (what `entry_fields` covers, and prev_hash)."""
+    values.update(_author(actor))
     values["prev_hash"] = prev_hash
-    if encoded:
-        text = canonical_json(values["changes"])
-        values["hash"] = spliced_hash(
-            prev_hash,
-            {name: values[name] for name in _BEFORE_CHANGES},
-            "changes",
-            text,
-            {name: values[name] for name in _AFTER_CHANGES},
-        )
-        values["changes"] = text
-    else:
-        values["hash"] = chain_hash(prev_hash, {name: values[name] for name in _HASHED})
+    values["hash"] = chain_hash(prev_hash, {name: values[name] for name in _HASHED})
     return values
 
 
-_BEFORE_CHANGES = tuple(sorted(name for name in _HASHED if name < "changes"))
-_AFTER_CHANGES = tuple(sorted(name for name in _HASHED if name > "changes"))
+def _author(actor) -> dict[str, int | None]:
+    return {
+        "department_id": actor.department_id if actor is not None else None,
+        "staff_id": actor.id if actor is not None else None,
+    }
 
 
 @functools.cache
 def _raw_entries() -> Table:
-    """The entries' table with `changes` taken as encoded JSON text (see _entry_values)."""
+    """The entries' table with `changes` taken as encoded JSON text (see record_many)."""
     table = LedgerEntry.__table__
     return Table(
         table.name,
@@ -218,26 +206,30 @@ def record_many(
     """
     if not items:
         return
-    created_at = (now or utcnow()).replace(microsecond=0)
+    fixed = {
+        "reason": reason,
+        "source": source,
+        "created_at": (now or utcnow()).replace(microsecond=0),
+        **_author(actor),
+    }
+    # `changes` is stored as the text its hash covers: the list is encoded once.
+    hash_of = ChainHasher(_HASHED, fixed, encoded=("changes",))
     heads = _heads([i["chain"] for i in items if not i.get("fresh")])
     rows = []
     for item in items:
         seq, prev_hash = heads.get(item["chain"], (0, ""))
-        values = _entry_values(
-            chain=item["chain"],
-            seq=seq + 1,
-            prev_hash=prev_hash,
-            subject_kind=item["subject_kind"],
-            subject_id=item["subject_id"],
-            outfall_id=item.get("outfall_id"),
-            action=item["action"],
-            changes=item["changes"],
-            reason=reason,
-            actor=actor,
-            source=source,
-            created_at=created_at,
-            encoded=True,
-        )
+        values = {
+            "chain": item["chain"],
+            "seq": seq + 1,
+            "subject_kind": item["subject_kind"],
+            "subject_id": item["subject_id"],
+            "outfall_id": item.get("outfall_id"),
+            "action": item["action"],
+            "changes": canonical_json(item["changes"]),
+        }
+        values["hash"] = hash_of(prev_hash, values)
+        values["prev_hash"] = prev_hash
+        values.update(fixed)
         heads[item["chain"]] = (values["seq"], values["hash"])
         rows.append(values)
     insert_rows(db.session, _raw_entries(), rows)

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from portal.core.hashchain import canonical_json, chain_hash, first_broken_link, spliced_hash
+from portal.core.hashchain import ChainHasher, canonical_json, chain_hash, first_broken_link
 
 
 def _chain(messages):
@@ -35,30 +35,38 @@ def test_hash_depends_on_the_previous_hash():
     assert chain_hash("", fields) != chain_hash("a" * 64, fields)
 
 
-def test_a_field_given_encoded_hashes_as_the_field_itself():
+def test_a_batch_hasher_hashes_as_chain_hash_does():
     changes = [
         {"field": "name", "old": None, "new": '钦江"排口"\n\\', "public": True},
         {"field": "lat", "old": 21.95, "new": 1.5e20, "public": False},
     ]
-    fields = {
-        "action": "create",
-        "chain": "outfall:1",
-        "changes": changes,
+    fixed = {
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),
         "reason": "台账.xlsx",
-        "seq": 1,
         "staff_id": None,
     }
-    others = {k: v for k, v in fields.items() if k != "changes"}
-    before = {"action": "create", "chain": "outfall:1"}
-    after = {k: v for k, v in others.items() if k not in before}
-    spliced = spliced_hash("p", before, "changes", canonical_json(changes), after)
-    assert spliced == chain_hash("p", fields)
-    # Encoded first, last or alone: the members still come in key order.
-    assert spliced_hash("", {}, "a", "[]", {"z": 1}) == chain_hash("", {"z": 1, "a": []})
-    assert spliced_hash("", {"a": 1}, "z", "{}", {}) == chain_hash("", {"a": 1, "z": {}})
-    assert spliced_hash("", {}, "m", "2", {}) == chain_hash("", {"m": 2})
-    assert spliced_hash("", {"a": 1.5e-07}, "b", "1", {}) == chain_hash("", {"a": 1.5e-07, "b": 1})
+    keys = ("chain", "seq", "action", "changes", "outfall_id", "created_at", "reason", "staff_id")
+    hasher = ChainHasher(keys, fixed, encoded=("changes",))
+    for record in (
+        {"action": "create", "chain": "outfall:1", "seq": 1, "outfall_id": 7},
+        # None, a boolean, a large integer, a float written 1e-07, text with escapes
+        {"action": True, "chain": 'a"\x00\u2028', "seq": 2**64, "outfall_id": None},
+        {"action": 1.5e-07, "chain": "钦江 𝄞", "seq": -1, "outfall_id": [1, {"b": 2}]},
+    ):
+        fields = record | fixed | {"changes": changes}
+        given = record | {"changes": canonical_json(changes)}
+        assert hasher("p", given) == chain_hash("p", fields)
+    # The encoded field first, last or alone: the members still come in key order.
+    assert ChainHasher(["a", "z"], {"z": 1}, ["a"])("", {"a": "[]"}) == chain_hash(
+        "", {"z": 1, "a": []}
+    )
+    assert ChainHasher(["a", "z"], {"a": 1}, ["z"])("", {"z": "{}"}) == chain_hash(
+        "", {"a": 1, "z": {}}
+    )
+    assert ChainHasher(["m"], {}, ["m"])("", {"m": "2"}) == chain_hash("", {"m": 2})
+    assert ChainHasher(["a", "b"], {}, [])("", {"a": 1.5e-07, "b": 1}) == chain_hash(
+        "", {"a": 1.5e-07, "b": 1}
+    )
 
 
 def test_canonical_json_is_the_standard_encoding_of_what_is_stored():

@@ -139,6 +139,9 @@ class DefaultConfig:
     # Inventory import (portal/imports): largest upload, most data rows, CRS when unstated.
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
     IMPORT_MAX_ROWS = 200_000
+    # Files this large are read by a reader process on another core (imports/reading.py):
+    # about 12k rows of .csv, 30k of .xlsx; below, starting it costs more than it saves.
+    IMPORT_READER_MIN_BYTES = 2 * 1024 * 1024
     # Uploads kept for their jobs (defaults to instance/imports); jobs run in a thread.
     IMPORT_DIR: str | None = None
     IMPORT_BACKGROUND = True

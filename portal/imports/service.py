@@ -11,9 +11,9 @@ so a crash leaves the job saying so and a rerun resumes (rows already applied co
 unchanged: apply is idempotent).
 """
 
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +24,14 @@ from sqlalchemy.orm import selectinload
 
 from ..core.bulk import fewer_collections
 from ..core.clock import local_date, utcnow
-from ..core.errors import UserError
 from ..extensions import db
 from ..outfalls import ledger
 from ..outfalls.models import Outfall
-from . import headers, readers, records, registry
+from . import headers, reading, records, registry
 from .normalise import Note
 from .rows import Lookups, RowResult, read_row
 
 CHUNK = 1000
-# Names of a spreadsheet file: text under one is a file saved under the wrong name.
-SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 # The ledger's field names (its form's and its history's) → the sheet's columns, to name
 # the cell of a refusal and the column of a change.
@@ -116,144 +113,95 @@ def run(
         UserError: the file is refused as a whole (see readers), or has no header.
         ledger.EditConflict: someone saved an outfall of the file meanwhile.
     """
-    header, sheet = _header(path, filename)
-    options = (actor, crs, create_waters, confirm_boundary, progress)
+    spec = reading.Spec(
+        str(path),
+        filename,
+        max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        crs=crs,
+        create_waters=create_waters,
+        chunk=CHUNK,
+    )
+    options = (actor, confirm_boundary, progress)
     if apply and checkpoint is None:
-        outcomes = _pass(path, filename, header, True, *options, None, 1, sheet=sheet, strict=True)
+        header, outcomes = _pass(spec, True, *options, None, 1, strict=True)
         if any(o.status == "refused" for o in outcomes):
             db.session.rollback()
             return Report(filename, header, outcomes, applied=False)
         return Report(filename, header, outcomes, applied=True)
-    outcomes = _pass(path, filename, header, False, *options, None, 2 if apply else 1, sheet=sheet)
+    header, outcomes = _pass(spec, False, *options, None, 2 if apply else 1)
     if not apply or any(o.status == "refused" for o in outcomes):
         return Report(filename, header, outcomes, applied=False)
     # Only the rows to create or update are read again, judged against the registry as it
     # is now, and written; an unchanged row stays as the check found it.
     todo = {o.row for o in outcomes if o.status in ("created", "updated")}
-    written = {
-        o.row: o
-        for o in _pass(
-            path, filename, header, True, *options, checkpoint, 2, done=len(outcomes), only=todo
-        )
-    }
+    _header, rewritten = _pass(spec, True, *options, checkpoint, 2, done=len(outcomes), only=todo)
+    written = {o.row: o for o in rewritten}
     return Report(filename, header, [written.get(o.row, o) for o in outcomes], applied=True)
 
 
-def _open(path: Path, filename: str):
-    config = current_app.config
-    return readers.open_sheet(
-        path, filename, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
-    )
-
-
-def _header(path: Path, filename: str) -> tuple[headers.Header, readers.Sheet]:
-    """The header, and the sheet to read on from its first row."""
-    sheet = _open(path, filename)
-    head: list[list] = []
-    for row in sheet.rows:
-        head.append(row)
-        if len(head) >= headers.SCAN_ROWS:
-            break
-    header = headers.find_header(head, sheet.merged)
-    if header is None and sheet.kind == "csv" and Path(filename).suffix.lower() in SHEET_SUFFIXES:
-        raise UserError(
-            _l(
-                "The file is named %(name)s but holds plain text, not a spreadsheet: open it "
-                "in Excel and save it as .xlsx, or name it .csv.",
-                name=Path(filename).name,
-            ),
-            "file",
-        )
-    if header is None:
-        raise UserError(
-            _l("No header found: a row must name the code column and two others."),
-            "file",
-        )
-    sheet.rows = itertools.chain(head, sheet.rows)
-    return header, sheet
+@contextmanager
+def _reading(spec: reading.Spec, only: set[int] | None):
+    """(header, data rows or None, batches of rows read) of one reading of the file: by a
+    reader process for a large file (see reading), else here."""
+    if Path(spec.path).stat().st_size >= current_app.config["IMPORT_READER_MIN_BYTES"]:
+        with reading.ReaderProcess(spec, only) as reader:
+            yield reader.header, reader.total, reader.batches()
+        return
+    opened = reading.open_file(spec)
+    yield opened.header, reading.total_rows(opened), reading.batches(opened, spec, only)
 
 
 def _pass(
-    path,
-    filename,
-    header,
+    spec: reading.Spec,
     write,
     actor,
-    crs,
-    create_waters,
     confirm_boundary,
     progress,
     checkpoint,
     passes,
     done=0,
     only: set[int] | None = None,
-    sheet: readers.Sheet | None = None,
     strict: bool = False,
-) -> list[RowOutcome]:
+) -> tuple[headers.Header, list[RowOutcome]]:
     """One reading of the file: judge every row (or those in `only`), and with `write`
     write each batch. `done` rows were processed before this pass (for `progress`).
     `strict`: after a refused row nothing more is written (the caller rolls back)."""
-    config = current_app.config
-    sheet = sheet or _open(path, filename)
     names = Lookups.load()
+    spec = replace(spec, names=names)
     lookups = ledger.BatchLookups()
     context = records.FileContext.load()
-    total = None
-    if sheet.height:
-        total = (sheet.height - header.data_start) * passes
-    if only is not None:
-        total = done + len(only)
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     counts = {"created": 0, "updated": 0}
-    batch: list[tuple[int, list]] = []
-    limit = config["IMPORT_MAX_ROWS"] + header.data_start
-
-    writing = [write]
-
-    def flush_batch():
-        judged = _batch(
-            batch,
-            header,
-            names,
-            lookups,
-            seen,
-            writing[0],
-            actor,
-            filename,
-            crs,
-            create_waters,
-            confirm_boundary,
-            counts,
-            context,
-            strict,
-        )
-        outcomes.extend(judged)
-        if strict and any(o.status == "refused" for o in judged):
-            writing[0] = False
-        if write and checkpoint is not None:
-            checkpoint(batch[-1][0], dict(counts))
-        batch.clear()
-        if progress:
-            progress(done + len(outcomes), total)  # the job's progress commits the batch
-
-    for number, cells in enumerate(sheet.rows, 1):
-        if number <= header.data_start:
-            continue
-        if number > limit:
-            raise UserError(
-                _l("The file has more than %(n)s rows.", n=config["IMPORT_MAX_ROWS"]), "file"
+    writing = write
+    with _reading(spec, only) as (header, rows, batches):
+        total = rows * passes if rows is not None else None
+        if only is not None:
+            total = done + len(only)
+        for batch in batches:
+            judged = _batch(
+                batch,
+                header,
+                names,
+                lookups,
+                seen,
+                writing,
+                actor,
+                spec,
+                confirm_boundary,
+                counts,
+                context,
+                strict,
             )
-        if only is not None and number not in only:
-            continue
-        if not any(str(v).strip() for v in cells if v is not None):
-            continue
-        batch.append((number, cells))
-        if len(batch) >= CHUNK:
-            flush_batch()
-    if batch:
-        flush_batch()
-    return outcomes
+            outcomes.extend(judged)
+            if strict and any(o.status == "refused" for o in judged):
+                writing = False
+            if write and checkpoint is not None:
+                checkpoint(batch[-1][0], dict(counts))
+            if progress:
+                progress(done + len(outcomes), total)  # the job's progress commits the batch
+    return header, outcomes
 
 
 def _batch(
@@ -264,21 +212,16 @@ def _batch(
     seen,
     write,
     actor,
-    reason,
-    crs,
-    create_waters,
+    spec: reading.Spec,
     confirm_boundary,
     counts,
     context: "records.FileContext",
     strict: bool = False,
 ) -> list[RowOutcome]:
-    """Judge a batch of rows with what they ask loaded at once; with `write`, write them."""
-    read = []
-    for number, cells in batch:
-        by_field = {
-            key: (cells[col] if col < len(cells) else None) for key, col in header.columns.items()
-        }
-        read.append((number, read_row(by_field, names, crs=crs, create_waters=create_waters)))
+    """Judge a batch of rows read with what they ask loaded at once; with `write`, write
+    them."""
+    reason = spec.filename
+    read = [(number, row) for number, _cells, row in batch]
     codes = [row.values["code"] for _n, row in read if row.values["code"]]
     existing = {
         o.code: o
@@ -316,7 +259,10 @@ def _batch(
         for name, credit in new:
             lookups.plan_entity(name, credit)
     outcomes, plans, works = [], [], []
-    for number, row in read:
+    for number, cells, row in batch:
+        if row.new_water and row.new_water in names.waters_by_name:
+            # An earlier row of the file created (or planned) this water: read as naming it.
+            row = read_row(cells, names, crs=spec.crs, create_waters=spec.create_waters)
         outcome, planned, work = _one(
             number,
             row,

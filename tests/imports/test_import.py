@@ -265,3 +265,17 @@ def test_a_water_named_against_its_code_is_refused_and_an_unknown_name_noted(pla
     ]
     notes = [note for key, note in report.outcomes[1].notes if key == "water_body"]
     assert [(n.kind, n.old, n.new) for n in notes] == [("water_by_code", "钦江钦南段", "钦江")]
+
+
+def test_rows_naming_one_new_water_create_it_once(place, tmp_path):
+    rows = [_row(1, water="新河"), _row(2), _row(3, water="新河")]
+    path = _sheet(tmp_path / "a.xlsx", rows)
+    report = run(path, "a.xlsx", apply=True, create_waters=True)
+    assert [o.status for o in report.outcomes] == ["created"] * 3 and report.applied
+    db.session.commit()
+    waters = db.session.scalars(select(WaterBody).where(WaterBody.name == "新河")).all()
+    assert len(waters) == 1
+    made = db.session.scalars(
+        select(Outfall.water_body_id).where(Outfall.code.in_(["QJ01450702GY0001", "QJ01450702GY0003"]))
+    ).all()
+    assert made == [waters[0].id] * 2

@@ -29,6 +29,7 @@ def outfall_chain(outfall_id: int) -> str:
 
 
 _PLAIN = frozenset({str, int, float, bool})
+_FORMED = _PLAIN | {dict, list}  # what `plain` gives: a list or mapping of it is plain too
 
 
 def plain(value: Any) -> Any:
@@ -56,14 +57,16 @@ def diff(
 ) -> list[dict[str, Any]]:
     """Field-by-field changes from `before` to `after` (fields of either), in `after`'s order.
 
-    `public` names the fields the public history may show; the rest stay internal.
+    `public` names the fields the public history may show; the rest stay internal. For a
+    new record (`before` empty), `after` is taken in history form as `snapshot` gives it:
+    its lists and mappings are not converted again.
     """
     if not before:  # a new record: every field it has
         return [
             {"field": name, "old": None, "new": new, "public": name in public}
             for name, value in after.items()
             if value is not None
-            and (new := value if type(value) in _PLAIN else plain(value)) is not None
+            and (new := value if type(value) in _FORMED else plain(value)) is not None
         ]
     names = list(after) + [name for name in before if name not in after]
     changes = []

@@ -275,7 +275,6 @@ def test_rows_naming_one_new_water_create_it_once(place, tmp_path):
     db.session.commit()
     waters = db.session.scalars(select(WaterBody).where(WaterBody.name == "新河")).all()
     assert len(waters) == 1
-    made = db.session.scalars(
-        select(Outfall.water_body_id).where(Outfall.code.in_(["QJ01450702GY0001", "QJ01450702GY0003"]))
-    ).all()
+    codes = ["QJ01450702GY0001", "QJ01450702GY0003"]
+    made = db.session.scalars(select(Outfall.water_body_id).where(Outfall.code.in_(codes))).all()
     assert made == [waters[0].id] * 2

@@ -69,33 +69,32 @@ class ChainHasher:
 
     def __init__(self, keys: Iterable[str], fixed: Mapping[str, Any], encoded: Iterable[str] = ()):
         encoded = set(encoded)
-        self._pieces: list[tuple[str, str | None, bool]] = []
+        # "{" prev_hash-free payload as one %-template: the fixed members written in, a %s
+        # for each other member's value (its key and colon written in too).
+        members, self._variable = [], []
         for key in sorted(set(keys) | set(fixed)):
-            head = f"{_dumps(key)}:"
             if key in fixed:
-                self._pieces.append((head + canonical_json(_canonical(fixed[key])), None, False))
+                value = canonical_json(_canonical(fixed[key])).replace("%", "%%")
             else:
-                self._pieces.append((head, key, key in encoded))
+                value = "%s"
+                self._variable.append((key, key in encoded))
+            members.append(f"{_dumps(key).replace('%', '%%')}:{value}")
+        self._template = "%s\n{" + ",".join(members) + "}"
 
     def __call__(self, prev_hash: str, values: Mapping[str, Any]) -> str:
-        parts = []
-        for head, key, encoded in self._pieces:
-            if key is None:
-                parts.append(head)
-                continue
+        parts = [prev_hash]
+        for key, encoded in self._variable:
             value = values[key]
             if encoded:
-                parts.append(head + value)
-            elif value is None:
-                parts.append(head + "null")
-            elif type(value) is int:
-                parts.append(head + str(value))
-            elif type(value) is str:
-                parts.append(head + _text_json(value))
+                parts.append(value)
             else:
-                parts.append(head + canonical_json(_canonical(value)))
-        payload = "{" + ",".join(parts) + "}"
-        return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+                write = _WRITE.get(type(value))
+                parts.append(write(value) if write else canonical_json(_canonical(value)))
+        return hashlib.sha256((self._template % tuple(parts)).encode()).hexdigest()
+
+
+# canonical_json of the commonest members, without its general checks.
+_WRITE = {int: str, str: _text_json, type(None): lambda _value: "null"}
 
 
 def first_broken_link(records: list[tuple[str, str, Mapping[str, Any]]]) -> int | None:

@@ -42,13 +42,13 @@ def test_a_batch_hasher_hashes_as_chain_hash_does():
     ]
     fixed = {
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),
-        "reason": "台账.xlsx",
+        "reason": "台账 100%s%.xlsx",
         "staff_id": None,
     }
     keys = ("chain", "seq", "action", "changes", "outfall_id", "created_at", "reason", "staff_id")
     hasher = ChainHasher(keys, fixed, encoded=("changes",))
     for record in (
-        {"action": "create", "chain": "outfall:1", "seq": 1, "outfall_id": 7},
+        {"action": "create", "chain": "outfall:1%s", "seq": 1, "outfall_id": 7},
         # None, a boolean, a large integer, a float written 1e-07, text with escapes
         {"action": True, "chain": 'a"\x00\u2028', "seq": 2**64, "outfall_id": None},
         {"action": 1.5e-07, "chain": "钦江 𝄞", "seq": -1, "outfall_id": [1, {"b": 2}]},

@@ -159,9 +159,8 @@ class Outfall(db.Model):
     management_entity_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("entities.id"), index=True
     )
-    supervising_department_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("departments.id"), index=True
-    )
+    # Indexed by ix_outfalls_department_code, whose first column it is.
+    supervising_department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
     channel_kind: Mapped[Optional[ChannelKind]] = mapped_column(str_enum(ChannelKind))
     status: Mapped[OutfallStatus] = mapped_column(
         str_enum(OutfallStatus, 16), default=OutfallStatus.in_service

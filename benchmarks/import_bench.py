@@ -61,6 +61,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _reader_peak_mb() -> float:
+    """The largest peak of this process's ended children so far: the import's reader
+    processes (portal/imports/reading.py), which read a large file on another core."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _reset_step_peak() -> None:
     """Reset the kernel's high-water mark of this process (Linux ≥ 4.0), per step."""
     try:
@@ -107,8 +113,8 @@ def main() -> None:
         writer.writerows(_rows(args.rows))
     app = _app(work, "bench")
     print(
-        f"| step ({args.rows} rows) | seconds | peak RSS MB | step: RSS at start → peak MB |"
-        "\n|---|---|---|---|"
+        f"| step ({args.rows} rows) | seconds | peak RSS MB | step: RSS at start → peak MB "
+        "| reader processes' peak MB, so far |\n|---|---|---|---|---|"
     )
 
     figures = []
@@ -122,7 +128,10 @@ def main() -> None:
         step_peak = _status_mb("VmHWM")
         # The step's own memory: how far its peak rose above the RSS it started with.
         shown = f"{rss:.0f} → {step_peak:.0f}" if step_peak and rss else "?"
-        print(f"| {label} | {seconds:.1f} | {_peak_mb():.0f} | {shown} |", flush=True)
+        reader = _reader_peak_mb()
+        print(
+            f"| {label} | {seconds:.1f} | {_peak_mb():.0f} | {shown} | {reader:.0f} |", flush=True
+        )
         figures.append(
             {
                 "label": label,
@@ -130,6 +139,7 @@ def main() -> None:
                 "peak_mib": round(_peak_mb()),
                 "step_start_rss_mib": None if rss is None else round(rss),
                 "step_peak_mib": None if step_peak is None else round(step_peak),
+                "reader_peak_mib": round(reader),
             }
         )
         return result

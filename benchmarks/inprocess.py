@@ -123,16 +123,18 @@ def markdown(result: dict) -> list[str]:
         "GB18030 CSV applied to a registry of its own, then the .xlsx and the CSV dry-run and"
         " the .xlsx applied to another, then applied again (every row unchanged); then the "
         "registry exported as the import template. *Peak RSS* "
-        "is the process's high-water mark during each step (reset before it on Linux); "
-        f"{_load(imports)}.",
+        "is the process's high-water mark during each step (reset before it on Linux). A "
+        "file of 2 MiB and more is read by a reader process on the other core "
+        "(`portal/imports/reading.py`); *reader* is the largest peak of those processes so "
+        f"far (the kernel keeps one figure for all ended children); {_load(imports)}.",
         "",
-        "| Step | seconds | peak RSS MiB | Budget | |",
-        "|---|---:|---:|---|---|",
+        "| Step | seconds | peak RSS MiB | reader MiB | Budget | |",
+        "|---|---:|---:|---:|---|---|",
     ]
     for f in imports.get("figures", []):
         budget = f.get("budget_s")
         lines.append(
-            f"| {f['label']} | {f['seconds']} | {f['peak_mib']} "
+            f"| {f['label']} | {f['seconds']} | {f['peak_mib']} | {f.get('reader_peak_mib', '–')} "
             f"| {f'< {budget:.0f} s' if budget else '–'} | {mark[f.get('ok')]} |"
         )
     if imports.get("error"):

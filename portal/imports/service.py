@@ -8,7 +8,8 @@ writes nothing when a row is refused; then it writes batch by batch. Without a
 `checkpoint` the caller commits once (the CLI: all or nothing); with one (the upload
 page's job), each batch is committed together with the job's record of how far it got,
 so a crash leaves the job saying so and a rerun resumes (rows already applied come out
-unchanged: apply is idempotent).
+unchanged: apply is idempotent). The rows come read (`reading`: by a reader process on
+another core for a large file), judged and written here.
 """
 
 from collections.abc import Callable
@@ -135,7 +136,7 @@ def run(
     # Only the rows to create or update are read again, judged against the registry as it
     # is now, and written; an unchanged row stays as the check found it.
     todo = {o.row for o in outcomes if o.status in ("created", "updated")}
-    _header, rewritten = _pass(spec, True, *options, checkpoint, 2, done=len(outcomes), only=todo)
+    _, rewritten = _pass(spec, True, *options, checkpoint, 2, done=len(outcomes), only=todo)
     written = {o.row: o for o in rewritten}
     return Report(filename, header, [written.get(o.row, o) for o in outcomes], applied=True)
 

@@ -228,7 +228,9 @@ class ReaderProcess:
 
 def _main() -> None:
     spec, only = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the parent process
-    out = sys.stdout.buffer
+    # The frames go out on the stdout it was given; anything else printed goes to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         _serve(spec, only, out)
         out.flush()

@@ -11,6 +11,7 @@ import argparse
 import csv
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,10 +62,37 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _reader_peak_mb() -> float:
-    """The largest peak of this process's ended children so far: the import's reader
-    processes (portal/imports/reading.py), which read a large file on another core."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+class _ChildPeak:
+    """The largest peak RSS (VmHWM) of this thread's child processes while it runs: the
+    import's reader processes (portal/imports/reading.py), which read a large file on
+    another core. Sampled every 0.1 s from /proc (Linux; None elsewhere): a high-water
+    mark, so a sample late in a process's life still holds its earlier peak. The kernel's
+    own figure for children (RUSAGE_CHILDREN) would count this process's size at the fork."""
+
+    def __init__(self):
+        self.peak: float | None = None
+        self._children = Path(f"/proc/self/task/{threading.get_native_id()}/children")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                pids = self._children.read_text().split()
+            except OSError:
+                return
+            for pid in pids:
+                hwm = _status_mb("VmHWM", f"/proc/{pid}/status")
+                if hwm is not None:
+                    self.peak = max(self.peak or 0, hwm)
 
 
 def _reset_step_peak() -> None:
@@ -75,10 +103,11 @@ def _reset_step_peak() -> None:
         pass
 
 
-def _status_mb(key: str) -> float | None:
-    """VmRSS (now) or VmHWM (peak since the last reset) of this process, or None off Linux."""
+def _status_mb(key: str, path: str = "/proc/self/status") -> float | None:
+    """VmRSS (now) or VmHWM (peak since the last reset) of this process (or the one whose
+    status `path` is), or None off Linux or once it has ended."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(path).read_text().splitlines():
             if line.startswith(f"{key}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
@@ -114,7 +143,7 @@ def main() -> None:
     app = _app(work, "bench")
     print(
         f"| step ({args.rows} rows) | seconds | peak RSS MB | step: RSS at start → peak MB "
-        "| reader processes' peak MB, so far |\n|---|---|---|---|---|"
+        "| reader process's peak MB |\n|---|---|---|---|---|"
     )
 
     figures = []
@@ -122,15 +151,18 @@ def main() -> None:
     def step(label, fn):
         _reset_step_peak()
         rss = _status_mb("VmRSS")
-        start = time.perf_counter()
-        result = fn()
-        seconds = time.perf_counter() - start
+        with _ChildPeak() as children:
+            start = time.perf_counter()
+            result = fn()
+            seconds = time.perf_counter() - start
         step_peak = _status_mb("VmHWM")
         # The step's own memory: how far its peak rose above the RSS it started with.
         shown = f"{rss:.0f} → {step_peak:.0f}" if step_peak and rss else "?"
-        reader = _reader_peak_mb()
+        reader = children.peak
         print(
-            f"| {label} | {seconds:.1f} | {_peak_mb():.0f} | {shown} | {reader:.0f} |", flush=True
+            f"| {label} | {seconds:.1f} | {_peak_mb():.0f} | {shown} "
+            f"| {'–' if reader is None else f'{reader:.0f}'} |",
+            flush=True,
         )
         figures.append(
             {
@@ -139,7 +171,7 @@ def main() -> None:
                 "peak_mib": round(_peak_mb()),
                 "step_start_rss_mib": None if rss is None else round(rss),
                 "step_peak_mib": None if step_peak is None else round(step_peak),
-                "reader_peak_mib": round(reader),
+                "reader_peak_mib": None if reader is None else round(reader),
             }
         )
         return result

@@ -125,8 +125,8 @@ def markdown(result: dict) -> list[str]:
         "registry exported as the import template. *Peak RSS* "
         "is the process's high-water mark during each step (reset before it on Linux). A "
         "file of 2 MiB and more is read by a reader process on the other core "
-        "(`portal/imports/reading.py`); *reader* is the largest peak of those processes so "
-        f"far (the kernel keeps one figure for all ended children); {_load(imports)}.",
+        "(`portal/imports/reading.py`); *reader* is that process's peak RSS during the step "
+        f"(its VmHWM, sampled from /proc; – where none ran); {_load(imports)}.",
         "",
         "| Step | seconds | peak RSS MiB | reader MiB | Budget | |",
         "|---|---:|---:|---:|---|---|",
@@ -134,7 +134,8 @@ def markdown(result: dict) -> list[str]:
     for f in imports.get("figures", []):
         budget = f.get("budget_s")
         lines.append(
-            f"| {f['label']} | {f['seconds']} | {f['peak_mib']} | {f.get('reader_peak_mib', '–')} "
+            f"| {f['label']} | {f['seconds']} | {f['peak_mib']} "
+            f"| {f.get('reader_peak_mib') or '–'} "
             f"| {f'< {budget:.0f} s' if budget else '–'} | {mark[f.get('ok')]} |"
         )
     if imports.get("error"):

@@ -25,15 +25,6 @@ HEADER = [
 ]
 
 
-@pytest.fixture
-def place(app_ctx):
-    region = f.region(code="450702", name="钦南区")
-    water = f.water_body(name="钦江", code="QJ01")
-    f.outfall(region=region, water_body=water, code="QJ01450702GY9999", lat=21.95, lon=108.62)
-    db.session.commit()
-    return region, water
-
-
 def _sheet(path, rows, title=True):
     wb = openpyxl.Workbook()
     if title:

@@ -13,18 +13,8 @@ from portal.geo.models import WaterBody
 from portal.imports import reading
 from portal.imports.service import run
 from portal.outfalls.models import LedgerEntry, Outfall
-from tests import factories as f
 
 from .test_import import HEADER, _row, _sheet
-
-
-@pytest.fixture
-def place(app_ctx):
-    region = f.region(code="450702", name="钦南区")
-    water = f.water_body(name="钦江", code="QJ01")
-    f.outfall(region=region, water_body=water, code="QJ01450702GY9999", lat=21.95, lon=108.62)
-    db.session.commit()
-    return region, water
 
 
 def _by_process(on: bool) -> None:

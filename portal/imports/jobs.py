@@ -15,7 +15,7 @@ from ..core.clock import utcnow
 from ..core.errors import UserError
 from ..extensions import db
 from .models import ImportJob
-from .report import STATUS, message
+from .report import STATUS, Wording, message
 
 
 def upload_dir() -> Path:
@@ -108,7 +108,10 @@ def _run_job(job_id: int) -> None:
                 counts["unchanged"] -= earlier.get(key, 0)
             counts["resumed_after"] = resumed_after
         job.counts = counts
-        job.results = [[o.row, o.status, message(o, report.header)] for o in report.outcomes]
+        wording = Wording(report.header)
+        job.results = [
+            [o.row, o.status, message(o, report.header, wording)] for o in report.outcomes
+        ]
         job.processed = job.total = len(report.outcomes)
         job.state, job.finished_at = "done", utcnow()
         db.session.commit()

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..outfalls.labels import LEDGER_FIELD, ledger_value_text
+from ..outfalls.labels import LEDGER_FIELD, LEDGER_VALUES, ledger_value_text
 from . import readers
 from .service import LEDGER_FIELDS, Report
 
@@ -44,15 +44,43 @@ def field_heading(field: str, header) -> str:
     return str(LEDGER_FIELD.get(field, field))
 
 
-def message(outcome, header) -> str:
-    """Everything the report says about one row, as one cell's text."""
+class Wording:
+    """A report's words in the current language, each translated once: a report has a
+    message for every row of the sheet, and most say the same few things."""
+
+    def __init__(self, header):
+        self.header = header
+        self._said: dict[tuple, str] = {}
+
+    def _once(self, key: tuple, make) -> str:
+        said = self._said.get(key)
+        if said is None:
+            said = self._said[key] = make()
+        return said
+
+    def note(self, kind: str) -> str:
+        return self._once(("note", kind), lambda: str(NOTE_LABELS[kind]))
+
+    def heading(self, field: str) -> str:
+        return self._once(("heading", field), lambda: field_heading(field, self.header))
+
+    def value(self, field: str, value) -> str:
+        if isinstance(value, str) and field in LEDGER_VALUES:  # a code, by its label
+            return self._once(("value", field, value), lambda: ledger_value_text(field, value))
+        return ledger_value_text(field, value)
+
+
+def message(outcome, header, wording: Wording | None = None) -> str:
+    """Everything the report says about one row, as one cell's text (`wording`: shared by
+    the rows of one report)."""
+    say = wording or Wording(header)
     parts = [f"{cell}: {text}" for cell, text in outcome.messages]
     parts += [
-        f"{field_heading(c['field'], header)}: {ledger_value_text(c['field'], c['old'])}"
-        f" → {ledger_value_text(c['field'], c['new'])}"
+        f"{say.heading(c['field'])}: {say.value(c['field'], c['old'])}"
+        f" → {say.value(c['field'], c['new'])}"
         for c in outcome.changes
     ]
-    parts += [f"{NOTE_LABELS[note.kind]}: {note.old} → {note.new}" for _key, note in outcome.notes]
+    parts += [f"{say.note(note.kind)}: {note.old} → {note.new}" for _key, note in outcome.notes]
     return "；".join(parts)
 
 
@@ -65,6 +93,7 @@ def write_report(source: Path, filename: str, report: Report, out: Path) -> None
         source, filename, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
     )
     by_row = {o.row: o for o in report.outcomes}
+    wording = Wording(report.header)
     book = Workbook(write_only=True)
     ws = book.create_sheet(_("Import report"))
     header_row = report.header.row + 1
@@ -74,6 +103,6 @@ def write_report(source: Path, filename: str, report: Report, out: Path) -> None
             row += [_("Status"), _("Message")]
         elif number in by_row:
             outcome = by_row[number]
-            row += [str(STATUS[outcome.status]), message(outcome, report.header)]
+            row += [str(STATUS[outcome.status]), message(outcome, report.header, wording)]
         ws.append(row)
     book.save(out)

@@ -134,7 +134,7 @@ def markdown(result: dict) -> list[str]:
     for f in imports.get("figures", []):
         budget = f.get("budget_s")
         lines.append(
-            f"| {f['label']} | {f['seconds']} | {f['peak_mib']} "
+            f"| {f['label']} | {f['seconds']} | {f.get('step_peak_mib') or f['peak_mib']} "
             f"| {f.get('reader_peak_mib') or '–'} "
             f"| {f'< {budget:.0f} s' if budget else '–'} | {mark[f.get('ok')]} |"
         )

@@ -33,8 +33,8 @@ from .rows import Lookups, RowResult, read_row
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 # One row read: its sheet row number (1-based), its cells by field, what they say. The
-# cells come from a reader process only for a row that names a water to create (the
-# service reads such a row again once an earlier row has created that water).
+# cells are kept only for a row that names a water to create (the service reads such a
+# row again once an earlier row has created that water).
 Read = tuple[int, dict[str, Any] | None, RowResult]
 
 
@@ -49,7 +49,7 @@ class Spec:
     crs: str
     create_waters: bool
     chunk: int
-    names: Lookups | None = None  # None: header only
+    names: Lookups | None = None  # the registry's names, given per reading (service._pass)
 
 
 @dataclass
@@ -101,10 +101,9 @@ def total_rows(opened: Opened) -> int | None:
     return opened.sheet.height - opened.header.data_start
 
 
-def batches(opened: Opened, spec: Spec, only: set[int] | None, *, cells: bool = True):
+def batches(opened: Opened, spec: Spec, only: set[int] | None) -> Iterator[list[Read]]:
     """The data rows read, `spec.chunk` at a time (all, or the row numbers in `only`);
-    blank rows are skipped. `cells`: keep every row's cells (else only those naming a
-    water to create).
+    blank rows are skipped.
 
     Raises:
         UserError: the sheet has more than `spec.max_rows` data rows.
@@ -124,7 +123,7 @@ def batches(opened: Opened, spec: Spec, only: set[int] | None, *, cells: bool = 
             continue
         by_field = {key: (row[col] if col < len(row) else None) for key, col in columns}
         result = read_row(by_field, names, crs=spec.crs, create_waters=spec.create_waters)
-        batch.append((number, by_field if cells or result.new_water else None, result))
+        batch.append((number, by_field if result.new_water else None, result))
         if len(batch) >= spec.chunk:
             yield batch
             batch = []
@@ -160,7 +159,7 @@ def _serve(spec: Spec, only: set[int] | None, out: BinaryIO) -> None:
     try:
         opened = open_file(spec)
         _send(out, ("header", opened.header, total_rows(opened)))
-        for batch in batches(opened, spec, only, cells=False):
+        for batch in batches(opened, spec, only):
             _send(out, ("rows", batch))
     except UserError as error:
         _send(out, ("refused", error.message, error.field))

@@ -222,8 +222,8 @@ def _batch(
     """Judge a batch of rows read with what they ask loaded at once; with `write`, write
     them."""
     reason = spec.filename
-    read = [(number, row) for number, _cells, row in batch]
-    codes = [row.values["code"] for _n, row in read if row.values["code"]]
+    read = [row for _number, _cells, row in batch]
+    codes = [row.values["code"] for row in read if row.values["code"]]
     existing = {
         o.code: o
         for o in db.session.scalars(
@@ -238,14 +238,14 @@ def _batch(
     lookups.prefetch(
         codes,
         existing.values(),
-        entity_names=[n for _n, row in read for n, _c in row.entities]
-        + [row.management for _n, row in read if row.management],
-        credit_codes=[c for _n, row in read for _e, c in row.entities if c],
+        entity_names=[n for row in read for n, _c in row.entities]
+        + [row.management for row in read if row.management],
+        credit_codes=[c for row in read for _e, c in row.entities if c],
     )
     # The entities the rows name that the registry lacks: created at once by an apply,
     # planned by a dry run (a placeholder id, and a note on the row).
     new: dict[tuple[str, str | None], None] = {}
-    for _n, row in read:
+    for row in read:
         for name, credit in [*row.entities, *([(row.management, None)] if row.management else [])]:
             if lookups.find_entity(name, credit) is None:
                 new[(name, credit)] = None

@@ -29,7 +29,8 @@ def outfall_chain(outfall_id: int) -> str:
 
 
 _PLAIN = frozenset({str, int, float, bool})
-_FORMED = _PLAIN | {dict, list}  # what `plain` gives: a list or mapping of it is plain too
+# The types of what `plain` gives (a list or mapping of it is in history form too).
+FORMED = _PLAIN | {type(None), dict, list}
 
 
 def plain(value: Any) -> Any:
@@ -66,7 +67,7 @@ def diff(
             {"field": name, "old": None, "new": new, "public": name in public}
             for name, value in after.items()
             if value is not None
-            and (new := value if type(value) in _FORMED else plain(value)) is not None
+            and (new := value if type(value) in FORMED else plain(value)) is not None
         ]
     names = list(after) + [name for name in before if name not in after]
     changes = []

@@ -803,13 +803,9 @@ def _values(
         "standard_code": data.standard_code,
     }
     values.update(status or {})
-    # The references are built plain above (`_ref`); the rest may hold enums and dates.
-    return {k: v if type(v) in _PLAIN_VALUES else history.plain(v) for k, v in values.items()}
-
-
-# Values already in history form: text, numbers, nothing, and `_ref`'s references (and
-# lists of them), whose members are ids and names.
-_PLAIN_VALUES = frozenset({str, int, float, bool, type(None), dict, list})
+    # The references are built plain above (`_ref`: ids and names); the rest may hold
+    # enums and dates.
+    return {k: v if type(v) in history.FORMED else history.plain(v) for k, v in values.items()}
 
 
 def _status(outfall: Outfall, lookups: Lookups | None = None) -> dict[str, Any]:

@@ -109,9 +109,7 @@ def _run_job(job_id: int) -> None:
             counts["resumed_after"] = resumed_after
         job.counts = counts
         wording = Wording(report.header)
-        job.results = [
-            [o.row, o.status, message(o, report.header, wording)] for o in report.outcomes
-        ]
+        job.results = [[o.row, o.status, message(o, wording)] for o in report.outcomes]
         job.processed = job.total = len(report.outcomes)
         job.state, job.finished_at = "done", utcnow()
         db.session.commit()

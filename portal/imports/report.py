@@ -70,10 +70,9 @@ class Wording:
         return ledger_value_text(field, value)
 
 
-def message(outcome, header, wording: Wording | None = None) -> str:
-    """Everything the report says about one row, as one cell's text (`wording`: shared by
-    the rows of one report)."""
-    say = wording or Wording(header)
+def message(outcome, say: Wording) -> str:
+    """Everything the report says about one row, as one cell's text (`say`: the words of
+    its report, shared by its rows)."""
     parts = [f"{cell}: {text}" for cell, text in outcome.messages]
     parts += [
         f"{say.heading(c['field'])}: {say.value(c['field'], c['old'])}"
@@ -103,6 +102,6 @@ def write_report(source: Path, filename: str, report: Report, out: Path) -> None
             row += [_("Status"), _("Message")]
         elif number in by_row:
             outcome = by_row[number]
-            row += [str(STATUS[outcome.status]), message(outcome, report.header, wording)]
+            row += [str(STATUS[outcome.status]), message(outcome, wording)]
         ws.append(row)
     book.save(out)

@@ -207,7 +207,7 @@ def test_text_named_as_a_spreadsheet_says_so(place, tmp_path):
 def test_the_report_names_changes_by_the_sheet_headings_and_values(place, tmp_path):
     from flask_babel import force_locale
 
-    from portal.imports.report import message
+    from portal.imports.report import Wording, message
 
     path = _sheet(tmp_path / "a.xlsx", [_row(1)])
     run(path, "a.xlsx", apply=True)
@@ -218,7 +218,7 @@ def test_the_report_names_changes_by_the_sheet_headings_and_values(place, tmp_pa
     report = run(changed, "b.xlsx", apply=False)
     assert report.outcomes[0].status == "updated"
     with force_locale("zh"):
-        text = message(report.outcomes[0], report.header)
+        text = message(report.outcomes[0], Wording(report.header))
     assert "排污口名称: 钦南区测试企业1#工矿企业排污口 → 新名称排污口" in text
     assert "受纳水体: 钦江 → 茅岭江" in text
     assert "water_body" not in text and "'id'" not in text
